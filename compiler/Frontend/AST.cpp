@@ -1,0 +1,78 @@
+//===- AST.cpp - printing the syntax tree ---------------------------------===//
+
+#include "compiler/Frontend/AST.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace convc::ast;
+
+static std::string where(mlir::Location loc) {
+  if (auto flc = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
+    return std::to_string(flc.getLine()) + ":" +
+           std::to_string(flc.getColumn());
+  return "?";
+}
+
+static void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
+  os.indent(indent);
+  switch (e.kind) {
+  case Expr::Kind::Name:
+    os << "(name " << e.text;
+    break;
+  case Expr::Kind::Int:
+    os << "(int " << e.intValue;
+    break;
+  case Expr::Kind::Float:
+    os << "(float " << e.floatValue;
+    break;
+  case Expr::Kind::Bool:
+    os << "(bool " << (e.intValue ? "true" : "false");
+    break;
+  case Expr::Kind::String:
+    os << "(string \"" << e.text << "\"";
+    break;
+  case Expr::Kind::List:
+    os << "(list";
+    break;
+  case Expr::Kind::Call:
+    os << "(call " << e.text;
+    break;
+  }
+  os << " @" << where(e.loc);
+  for (const ExprPtr &a : e.args) {
+    os << "\n";
+    printExpr(*a, os, indent + 2);
+  }
+  for (const KwArg &kw : e.kwargs) {
+    os << "\n";
+    os.indent(indent + 2) << "(kwarg " << kw.name << " @" << where(kw.loc)
+                          << "\n";
+    printExpr(*kw.value, os, indent + 4);
+    os << ")";
+  }
+  os << ")";
+}
+
+void convc::ast::print(const File &file, llvm::raw_ostream &os) {
+  for (const Model &m : file.models) {
+    os << "(model " << m.name << " @" << where(m.loc) << "\n";
+    for (const Param &p : m.params) {
+      os << "  (input " << p.name << " " << p.type.dtype << "[";
+      llvm::interleaveComma(p.type.shape, os);
+      os << "] @" << where(p.loc) << ")\n";
+    }
+    for (const auto &[name, loc] : m.outputNames)
+      os << "  (output " << name << " @" << where(loc) << ")\n";
+    for (const Binding &b : m.body) {
+      os << "  (let " << b.name << " @" << where(b.loc) << "\n";
+      printExpr(*b.value, os, 4);
+      os << ")\n";
+    }
+    os << "  (return @" << where(m.returnLoc);
+    for (const ExprPtr &r : m.results) {
+      os << "\n";
+      printExpr(*r, os, 4);
+    }
+    os << "))\n";
+  }
+}

@@ -1,0 +1,328 @@
+//===- Parser.cpp - .cnn source to AST ------------------------------------===//
+//
+// file    := model*
+// model   := 'model' IDENT '(' [param {',' param}] ')'
+//            ['->' '(' IDENT {',' IDENT} ')'] '{' binding* return '}'
+// param   := IDENT ':' IDENT '[' INT {',' INT} ']'
+// binding := name '=' expr
+// return  := 'return' expr {',' expr}
+// expr    := name | IDENT '(' [arg {',' arg}] ')' | number | '-' number
+//          | 'true' | 'false' | STRING | '[' [expr {',' expr}] ']'
+// arg     := expr | IDENT '=' expr
+// name    := IDENT {'.' (IDENT | INT)}
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Frontend/Parser.h"
+#include "compiler/Frontend/Lexer.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace convc;
+using namespace convc::ast;
+using mlir::failure;
+using mlir::FailureOr;
+using mlir::Location;
+
+namespace {
+
+class Parser {
+public:
+  Parser(llvm::StringRef source, llvm::StringRef filename,
+         mlir::MLIRContext *ctx)
+      : lexer(source), ctx(ctx),
+        file(mlir::StringAttr::get(ctx, filename)) {
+    tok = lexer.next();
+  }
+
+  FailureOr<File> parseFile();
+
+private:
+  Location loc(const Token &t) const {
+    return mlir::FileLineColLoc::get(file, t.line, t.col);
+  }
+  Location here() const { return loc(tok); }
+
+  void consume() { tok = lexer.next(); }
+  bool isKeyword(llvm::StringRef word) const {
+    return tok.kind == Tok::Ident && tok.text == word;
+  }
+
+  /// Reports an error at the current token.
+  mlir::LogicalResult error(const llvm::Twine &msg) {
+    if (tok.kind == Tok::Error)
+      return mlir::emitError(here()) << tok.stringValue;
+    return mlir::emitError(here()) << msg;
+  }
+  mlir::LogicalResult expected(llvm::StringRef what) {
+    std::string found = tok.kind == Tok::Eof
+                            ? std::string("end of file")
+                            : "'" + tok.text.str() + "'";
+    return error("expected " + what + ", found " + found);
+  }
+  mlir::LogicalResult expect(Tok kind, llvm::StringRef context = "") {
+    if (tok.kind != kind)
+      return expected(context.empty() ? tokName(kind).str()
+                                      : (tokName(kind) + " " + context).str());
+    consume();
+    return mlir::success();
+  }
+
+  FailureOr<Model> parseModel();
+  FailureOr<Param> parseParam();
+  FailureOr<std::string> parseDottedName();
+  FailureOr<ExprPtr> parseExpr();
+  FailureOr<ExprPtr> parseCallRest(std::string callee, Location at);
+
+  Lexer lexer;
+  mlir::MLIRContext *ctx;
+  mlir::StringAttr file;
+  Token tok;
+  unsigned depth = 0; // expression nesting, bounded against stack overflow
+};
+
+} // namespace
+
+FailureOr<File> Parser::parseFile() {
+  File f;
+  while (tok.kind != Tok::Eof) {
+    if (!isKeyword("model"))
+      return expected("'model'");
+    auto m = parseModel();
+    if (failed(m))
+      return failure();
+    f.models.push_back(std::move(*m));
+  }
+  return f;
+}
+
+FailureOr<Model> Parser::parseModel() {
+  Location at = here();
+  consume(); // 'model'
+  if (tok.kind != Tok::Ident)
+    return expected("the model's name");
+  Model m{tok.text.str(), at, {}, {}, {}, {}, at};
+  consume();
+  if (failed(expect(Tok::LParen, "after the model's name")))
+    return failure();
+  llvm::StringSet<> seen;
+  if (tok.kind != Tok::RParen) {
+    do {
+      auto p = parseParam();
+      if (failed(p))
+        return failure();
+      if (!seen.insert(p->name).second)
+        return mlir::emitError(p->loc) << "input '" << p->name
+                                       << "' is declared twice",
+               failure();
+      m.params.push_back(std::move(*p));
+    } while (tok.kind == Tok::Comma && (consume(), true));
+  }
+  if (failed(expect(Tok::RParen, "after the model's inputs")))
+    return failure();
+  if (tok.kind == Tok::Arrow) {
+    consume();
+    if (failed(expect(Tok::LParen, "before the output names")))
+      return failure();
+    do {
+      if (tok.kind != Tok::Ident)
+        return expected("an output name");
+      m.outputNames.emplace_back(tok.text.str(), here());
+      consume();
+    } while (tok.kind == Tok::Comma && (consume(), true));
+    if (failed(expect(Tok::RParen, "after the output names")))
+      return failure();
+  }
+  if (failed(expect(Tok::LBrace, "to open the model's body")))
+    return failure();
+  while (!isKeyword("return")) {
+    if (tok.kind != Tok::Ident)
+      return expected("a binding 'name = ...' or 'return'");
+    Location bindAt = here();
+    auto name = parseDottedName();
+    if (failed(name))
+      return failure();
+    if (failed(expect(Tok::Equal, "after the name '" + *name + "'")))
+      return failure();
+    auto value = parseExpr();
+    if (failed(value))
+      return failure();
+    m.body.push_back({*name, bindAt, std::move(*value)});
+  }
+  m.returnLoc = here();
+  consume(); // 'return'
+  do {
+    auto r = parseExpr();
+    if (failed(r))
+      return failure();
+    m.results.push_back(std::move(*r));
+  } while (tok.kind == Tok::Comma && (consume(), true));
+  if (failed(expect(Tok::RBrace, "after the return statement")))
+    return failure();
+  return m;
+}
+
+FailureOr<Param> Parser::parseParam() {
+  if (tok.kind != Tok::Ident)
+    return expected("an input name");
+  Param p{tok.text.str(), here(), {}};
+  consume();
+  if (failed(expect(Tok::Colon, "and a type after the input name")))
+    return failure();
+  if (tok.kind != Tok::Ident)
+    return expected("an element type such as f32");
+  if (tok.text != "f32")
+    return error("unsupported element type '" + tok.text +
+                 "'; inputs are f32");
+  p.type.dtype = tok.text.str();
+  consume();
+  if (failed(expect(Tok::LBracket, "to open the input's shape")))
+    return failure();
+  do {
+    if (tok.kind != Tok::Int || tok.intValue <= 0)
+      return expected("a positive dimension");
+    p.type.shape.push_back(tok.intValue);
+    consume();
+  } while (tok.kind == Tok::Comma && (consume(), true));
+  if (failed(expect(Tok::RBracket, "to close the input's shape")))
+    return failure();
+  return p;
+}
+
+FailureOr<std::string> Parser::parseDottedName() {
+  std::string name = tok.text.str();
+  consume();
+  while (tok.kind == Tok::Dot) {
+    consume();
+    if (tok.kind != Tok::Ident && tok.kind != Tok::Int)
+      return expected("a name part after '.'");
+    name += "." + tok.text.str();
+    consume();
+  }
+  return name;
+}
+
+FailureOr<ExprPtr> Parser::parseExpr() {
+  Location at = here();
+  if (depth >= 200)
+    return error("expressions are nested too deeply");
+  struct Nest {
+    unsigned &d;
+    ~Nest() { --d; }
+  } nest{++depth};
+  switch (tok.kind) {
+  case Tok::Int:
+  case Tok::Float: {
+    auto e = std::make_unique<Expr>(
+        tok.kind == Tok::Int ? Expr::Kind::Int : Expr::Kind::Float, at);
+    e->intValue = tok.intValue;
+    e->floatValue = tok.floatValue;
+    consume();
+    return e;
+  }
+  case Tok::Minus: {
+    consume();
+    if (tok.kind != Tok::Int && tok.kind != Tok::Float)
+      return expected("a number after '-'");
+    auto e = parseExpr();
+    if (failed(e))
+      return failure();
+    (*e)->loc = at;
+    (*e)->intValue = -(*e)->intValue;
+    (*e)->floatValue = -(*e)->floatValue;
+    return e;
+  }
+  case Tok::String: {
+    auto e = std::make_unique<Expr>(Expr::Kind::String, at);
+    e->text = tok.stringValue;
+    consume();
+    return e;
+  }
+  case Tok::LBracket: {
+    consume();
+    auto e = std::make_unique<Expr>(Expr::Kind::List, at);
+    if (tok.kind != Tok::RBracket) {
+      do {
+        auto item = parseExpr();
+        if (failed(item))
+          return failure();
+        e->args.push_back(std::move(*item));
+      } while (tok.kind == Tok::Comma && (consume(), true));
+    }
+    if (failed(expect(Tok::RBracket, "to close the list")))
+      return failure();
+    return e;
+  }
+  case Tok::Ident: {
+    if (isKeyword("true") || isKeyword("false")) {
+      auto e = std::make_unique<Expr>(Expr::Kind::Bool, at);
+      e->intValue = isKeyword("true");
+      consume();
+      return e;
+    }
+    auto name = parseDottedName();
+    if (failed(name))
+      return failure();
+    if (tok.kind == Tok::LParen) {
+      if (name->find('.') != std::string::npos)
+        return mlir::emitError(at) << "'" << *name
+                                   << "' is not a layer or block name",
+               failure();
+      return parseCallRest(std::move(*name), at);
+    }
+    auto e = std::make_unique<Expr>(Expr::Kind::Name, at);
+    e->text = std::move(*name);
+    return e;
+  }
+  default:
+    return expected("an expression");
+  }
+}
+
+FailureOr<ExprPtr> Parser::parseCallRest(std::string callee, Location at) {
+  consume(); // '('
+  auto e = std::make_unique<Expr>(Expr::Kind::Call, at);
+  e->text = std::move(callee);
+  if (tok.kind != Tok::RParen) {
+    do {
+      // `IDENT =` starts a keyword argument.
+      if (tok.kind == Tok::Ident) {
+        Lexer probe = lexer;
+        if (probe.next().kind == Tok::Equal) {
+          KwArg kw{tok.text.str(), here(), nullptr};
+          consume();
+          consume(); // '='
+          for (const KwArg &other : e->kwargs)
+            if (other.name == kw.name)
+              return mlir::emitError(kw.loc) << "'" << kw.name
+                                             << "' is given twice",
+                     failure();
+          auto v = parseExpr();
+          if (failed(v))
+            return failure();
+          kw.value = std::move(*v);
+          e->kwargs.push_back(std::move(kw));
+          continue;
+        }
+      }
+      if (!e->kwargs.empty())
+        return error("positional arguments must come before keyword "
+                     "arguments");
+      auto a = parseExpr();
+      if (failed(a))
+        return failure();
+      e->args.push_back(std::move(*a));
+    } while (tok.kind == Tok::Comma && (consume(), true));
+  }
+  if (failed(expect(Tok::RParen, "to close the call to '" + e->text + "'")))
+    return failure();
+  return e;
+}
+
+FailureOr<File> convc::parseSource(llvm::StringRef source,
+                                   llvm::StringRef filename,
+                                   mlir::MLIRContext *context) {
+  return Parser(source, filename, context).parseFile();
+}

@@ -1,0 +1,167 @@
+//===- Weights.cpp - random and safetensors weight sources ----------------===//
+
+#include "compiler/Frontend/Weights.h"
+#include "dialect/CnnShapes.h"
+
+#include "convc/runtime.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/xxhash.h"
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+using namespace mlir;
+using namespace convc;
+
+WeightSource::~WeightSource() = default;
+
+namespace {
+
+class RandomWeights : public WeightSource {
+public:
+  explicit RandomWeights(uint64_t seed) : seed(seed) {}
+
+  FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
+                                   int64_t fanIn, Location) override {
+    // splitmix64, seeded per key.
+    uint64_t state = seed ^ llvm::xxh3_64bits(key);
+    auto next = [&state] {
+      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      return z ^ (z >> 31);
+    };
+    float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fanIn, 1)));
+    std::vector<float> values(type.getNumElements());
+    for (float &v : values) {
+      double u = static_cast<double>(next() >> 11) * 0x1.0p-53; // [0, 1)
+      v = static_cast<float>((2 * u - 1) * bound);
+    }
+    return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
+  }
+
+private:
+  uint64_t seed;
+};
+
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else { // subnormal: renormalise
+      int e = -1;
+      do {
+        man <<= 1;
+        ++e;
+      } while (!(man & 0x400));
+      bits = sign | ((127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+    }
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+class SafetensorsWeights : public WeightSource {
+public:
+  SafetensorsWeights(std::string path, convc_safetensors *file)
+      : path(std::move(path)), file(file) {}
+  ~SafetensorsWeights() override { convc_safetensors_close(file); }
+
+  FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
+                                   int64_t, Location loc) override {
+    convc_tensor t;
+    std::string name = key.str();
+    if (convc_status *s = convc_safetensors_get(file, name.c_str(), &t)) {
+      convc_status_free(s);
+      return emitError(loc) << "weight '" << key << "' is not in '" << path
+                            << "'",
+             failure();
+    }
+    used.insert(key);
+    llvm::ArrayRef<int64_t> shape(t.shape, t.rank);
+    if (shape != type.getShape())
+      return emitError(loc) << "weight '" << key << "' in '" << path
+                            << "' has shape " << cnn::formatShape(shape)
+                            << ", the layer needs "
+                            << cnn::formatShape(type.getShape()),
+             failure();
+    size_t n = convc_tensor_numel(&t);
+    std::vector<float> values(n);
+    const unsigned char *src = static_cast<const unsigned char *>(t.data);
+    for (size_t i = 0; i < n; ++i) {
+      switch (t.dtype) {
+      case CONVC_F32:
+        std::memcpy(&values[i], src + 4 * i, 4);
+        break;
+      case CONVC_F64: {
+        double d;
+        std::memcpy(&d, src + 8 * i, 8);
+        values[i] = static_cast<float>(d);
+        break;
+      }
+      case CONVC_BF16: {
+        uint32_t bits = static_cast<uint32_t>(src[2 * i] | src[2 * i + 1] << 8)
+                        << 16;
+        std::memcpy(&values[i], &bits, 4);
+        break;
+      }
+      case CONVC_F16:
+        values[i] = halfToFloat(
+            static_cast<uint16_t>(src[2 * i] | src[2 * i + 1] << 8));
+        break;
+      default:
+        return emitError(loc) << "weight '" << key << "' in '" << path
+                              << "' has dtype " << convc_dtype_name(t.dtype)
+                              << "; convc reads float32, float64, float16 "
+                                 "and bfloat16 weights",
+               failure();
+      }
+    }
+    return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
+  }
+
+  void finish(Location loc) override {
+    size_t count = convc_safetensors_count(file), unused = 0;
+    std::string first;
+    for (size_t i = 0; i < count; ++i) {
+      StringRef name = convc_safetensors_name(file, i);
+      if (!used.contains(name) && unused++ == 0)
+        first = name.str();
+    }
+    if (unused)
+      emitWarning(loc) << unused << " tensor(s) in '" << path
+                       << "' are not used by the model, e.g. '" << first
+                       << "'";
+  }
+
+private:
+  std::string path;
+  convc_safetensors *file;
+  llvm::StringSet<> used;
+};
+
+} // namespace
+
+std::unique_ptr<WeightSource> convc::createRandomWeights(uint64_t seed) {
+  return std::make_unique<RandomWeights>(seed);
+}
+
+std::unique_ptr<WeightSource>
+convc::openSafetensorsWeights(StringRef path, std::string &error) {
+  convc_safetensors *file = nullptr;
+  std::string p = path.str();
+  if (convc_status *s = convc_safetensors_open(p.c_str(), &file)) {
+    error = convc_status_message(s);
+    convc_status_free(s);
+    return nullptr;
+  }
+  return std::make_unique<SafetensorsWeights>(p, file);
+}

@@ -1,0 +1,83 @@
+//===- Pipeline.cpp - convc's stages and pass pipelines -------------------===//
+
+#include "compiler/Pipeline/Pipeline.h"
+#include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+
+namespace convc {
+
+static const std::pair<Stage, const char *> kStages[] = {
+    {Stage::Ast, "ast"},       {Stage::Cnn, "cnn"},
+    {Stage::Linalg, "linalg"}, {Stage::Llvm, "llvm"},
+    {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
+    {Stage::Obj, "obj"},       {Stage::Exe, "exe"},
+};
+
+std::optional<Stage> parseStage(llvm::StringRef name) {
+  for (auto [stage, n] : kStages)
+    if (name == n)
+      return stage;
+  return std::nullopt;
+}
+
+llvm::StringRef stageName(Stage stage) {
+  for (auto [s, n] : kStages)
+    if (s == stage)
+      return n;
+  llvm_unreachable("unknown stage");
+}
+
+std::string stageList() {
+  std::string list;
+  for (auto [stage, n] : kStages)
+    list += (list.empty() ? "" : ", ") + std::string(n);
+  return list;
+}
+
+/// Appends a textual pipeline of upstream passes to `pm`. The texts below
+/// are fixed, so a parse failure is a bug in convc.
+static void addPipeline(OpPassManager &pm, llvm::StringRef text) {
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error("convc: invalid built-in pass pipeline");
+}
+
+void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
+  pm.addPass(createConvertCnnToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
+  // Bufferize with identity layouts at the function boundary, turn the
+  // returned buffers into output arguments, and free every temporary.
+  addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+                  "canonicalize,cse,buffer-deallocation-pipeline,"
+                  "convert-bufferization-to-memref");
+  pm.addPass(createMemrefCopyToLinalgPass());
+  // Loops, then the LLVM dialect. scf-to-cf must follow memref-to-llvm.
+  addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
+                  "expand-strided-metadata,lower-affine,"
+                  "finalize-memref-to-llvm,convert-scf-to-cf,"
+                  "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+                  "convert-arith-to-llvm,convert-math-to-llvm,"
+                  "convert-cf-to-llvm,convert-index-to-llvm,"
+                  "reconcile-unrealized-casts,canonicalize,cse");
+}
+
+void registerConvcPipelines() {
+  PassPipelineRegistration<>(
+      "convc-cnn-to-linalg", "convc's cnn -> linalg stage",
+      [](OpPassManager &pm) { buildCnnToLinalgPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "convc-linalg-to-llvm", "convc's linalg -> LLVM dialect stage",
+      [](OpPassManager &pm) { buildLinalgToLlvmPipeline(pm, {}); });
+}
+
+} // namespace convc

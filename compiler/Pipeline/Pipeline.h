@@ -1,0 +1,58 @@
+//===- Pipeline.h - convc's stages and pass pipelines -----------*- C++ -*-===//
+//
+// The compilation stages a user can stop at (--emit=<stage>) and the pass
+// pipelines between them. Both convc and convc-opt build their pipelines
+// here, so the two never drift apart.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CONVC_PIPELINE_PIPELINE_H
+#define CONVC_PIPELINE_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+#include <optional>
+#include <string>
+
+namespace convc {
+
+enum class Stage {
+  Ast,    // the parsed model, pretty-printed
+  Cnn,    // cnn ops, shapes inferred, verified
+  Linalg, // linalg on tensors
+  Llvm,   // bufferized and lowered to the LLVM dialect
+  LlvmIr, // LLVM IR after LLVM's optimizer
+  Asm,    // target assembly
+  Obj,    // an object file exporting the model descriptor `convc_model`
+  Exe,    // an executable: the object linked with the runtime's main
+};
+
+std::optional<Stage> parseStage(llvm::StringRef name);
+llvm::StringRef stageName(Stage stage);
+/// "ast, cnn, linalg, ..." for help texts and errors.
+std::string stageList();
+
+/// Everything that configures a compile; one command line gives one.
+struct PipelineOptions {
+  Stage emit = Stage::Exe;
+  /// Target CPU for LLVM ("native" = the machine convc runs on).
+  std::string cpu = "native";
+  /// LLVM optimisation level, 0-3.
+  unsigned optLevel = 3;
+};
+
+/// cnn -> linalg on tensors.
+void buildCnnToLinalgPipeline(mlir::OpPassManager &pm,
+                              const PipelineOptions &options);
+/// linalg on tensors -> LLVM dialect. The model function takes one pointer
+/// per input, then one per output (bare-pointer convention), returns void.
+void buildLinalgToLlvmPipeline(mlir::OpPassManager &pm,
+                               const PipelineOptions &options);
+
+/// Registers the pipelines above as `convc-cnn-to-linalg` and
+/// `convc-linalg-to-llvm` for convc-opt.
+void registerConvcPipelines();
+
+} // namespace convc
+
+#endif // CONVC_PIPELINE_PIPELINE_H

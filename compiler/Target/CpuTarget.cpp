@@ -1,0 +1,242 @@
+//===- CpuTarget.cpp - LLVM dialect to native code ------------------------===//
+
+#include "compiler/Target/CpuTarget.h"
+#include "compiler/Target/Config.h"
+
+#include "convc/runtime.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace convc;
+
+FailureOr<ModelSignature> convc::getModelSignature(ModuleOp module) {
+  func::FuncOp model;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (f.isPublic() && !f.isExternal()) {
+      if (model)
+        return emitError(f.getLoc()) << "more than one public function";
+      model = f;
+    }
+  if (!model)
+    return emitError(module.getLoc()) << "no model function in the module";
+  ModelSignature sig;
+  sig.name = model.getName().str();
+  auto collect = [](ArrayRef<Type> types, auto nameOf,
+                    std::vector<ModelSignature::Tensor> &out) {
+    for (auto [i, t] : llvm::enumerate(types)) {
+      auto tt = dyn_cast<RankedTensorType>(t);
+      if (!tt || !tt.hasStaticShape() || !tt.getElementType().isF32())
+        return failure();
+      StringRef name = nameOf(i);
+      out.push_back({name.empty() ? "t" + std::to_string(i) : name.str(),
+                     std::vector<int64_t>(tt.getShape().begin(),
+                                          tt.getShape().end())});
+    }
+    return success();
+  };
+  if (failed(collect(model.getArgumentTypes(),
+                     [&](unsigned i) {
+                       auto a = model.getArgAttrOfType<StringAttr>(i, "cnn.name");
+                       return a ? a.getValue() : StringRef();
+                     },
+                     sig.inputs)) ||
+      failed(collect(model.getResultTypes(),
+                     [&](unsigned i) {
+                       auto a = model.getResultAttrOfType<StringAttr>(
+                           i, "cnn.name");
+                       return a ? a.getValue() : StringRef();
+                     },
+                     sig.outputs)))
+    return emitError(model.getLoc())
+           << "model inputs and outputs must be static f32 tensors";
+  return sig;
+}
+
+std::unique_ptr<llvm::TargetMachine>
+convc::createTargetMachine(StringRef cpu, unsigned optLevel,
+                           std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpuName = cpu.str(), features;
+  if (cpu == "native") {
+    cpuName = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures f;
+    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(feature, enabled);
+    features = f.getString();
+  }
+  llvm::TargetOptions opts;
+  auto level = optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                               : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpuName, features, opts, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm)
+    error = "cannot create a target machine for CPU '" + cpuName + "'";
+  return tm;
+}
+
+/// Adds `convc_model` (see convc_model_info in runtime.h) and
+/// `convc_model_run(void **buffers)`, which calls the model function with
+/// one pointer per input and output.
+static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
+  auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr},
+                                              "convc_tensor_info");
+  auto *modelInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, ptr, ptr},
+                                             "convc_model_info");
+  auto privateConst = [&](llvm::Constant *init, const llvm::Twine &name) {
+    return new llvm::GlobalVariable(m, init->getType(), true,
+                                    llvm::GlobalValue::PrivateLinkage, init,
+                                    name);
+  };
+  auto infos = [&](const std::vector<ModelSignature::Tensor> &ts,
+                   const char *kind) {
+    std::vector<llvm::Constant *> elems;
+    for (auto [i, t] : llvm::enumerate(ts)) {
+      auto *shape = privateConst(
+          llvm::ConstantDataArray::get(ctx, llvm::ArrayRef<int64_t>(t.shape)),
+          llvm::Twine("convc.") + kind + ".shape." + llvm::Twine(i));
+      elems.push_back(llvm::ConstantStruct::get(
+          tensorInfo,
+          {b.CreateGlobalString(t.name, "", 0, &m),
+           llvm::ConstantInt::get(i32, CONVC_F32),
+           llvm::ConstantInt::get(i32, t.shape.size()), shape}));
+    }
+    auto *arrayTy = llvm::ArrayType::get(tensorInfo, elems.size());
+    return privateConst(llvm::ConstantArray::get(arrayTy, elems),
+                        llvm::Twine("convc.") + kind);
+  };
+  (void)i64;
+
+  // void convc_model_entry(void **buffers) { model(buffers[0], ...); }
+  llvm::Function *model = m.getFunction(sig.name);
+  auto *runTy = llvm::FunctionType::get(b.getVoidTy(), {ptr}, false);
+  auto *run = llvm::Function::Create(runTy, llvm::GlobalValue::InternalLinkage,
+                                     "convc_model_entry", m);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", run));
+  std::vector<llvm::Value *> args;
+  size_t n = sig.inputs.size() + sig.outputs.size();
+  for (size_t i = 0; i < n; ++i)
+    args.push_back(b.CreateLoad(
+        ptr, b.CreateConstGEP1_64(ptr, run->getArg(0), i)));
+  b.CreateCall(model, args);
+  b.CreateRetVoid();
+  // Only the descriptor and its entry are part of the artifact's interface.
+  model->setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  auto *desc = llvm::ConstantStruct::get(
+      modelInfo, {b.CreateGlobalString(sig.name, "", 0, &m),
+                  llvm::ConstantInt::get(i32, sig.inputs.size()),
+                  llvm::ConstantInt::get(i32, sig.outputs.size()),
+                  infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"),
+                  run});
+  new llvm::GlobalVariable(m, modelInfo, true,
+                           llvm::GlobalValue::ExternalLinkage, desc,
+                           "convc_model");
+}
+
+std::unique_ptr<llvm::Module>
+convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
+                            llvm::TargetMachine &tm, unsigned optLevel,
+                            llvm::LLVMContext &context) {
+  // The tensor names are in the descriptor; LLVM has no use for them.
+  module.walk([](LLVM::LLVMFuncOp f) {
+    for (unsigned i = 0; i < f.getNumArguments(); ++i)
+      f.removeArgAttr(i, "cnn.name");
+    for (unsigned i = 0; i < f.getNumResults(); ++i)
+      f.removeResultAttr(i, StringAttr::get(f.getContext(), "cnn.name"));
+  });
+  auto llvmModule = translateModuleToLLVMIR(module, context, sig.name);
+  if (!llvmModule)
+    return nullptr;
+  if (!llvmModule->getFunction(sig.name)) {
+    emitError(module.getLoc()) << "model function '" << sig.name
+                               << "' is missing after lowering";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  addDescriptor(*llvmModule, sig);
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  auto level = optLevel == 0   ? llvm::OptimizationLevel::O0
+               : optLevel == 1 ? llvm::OptimizationLevel::O1
+               : optLevel == 2 ? llvm::OptimizationLevel::O2
+                               : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = optLevel == 0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(*llvmModule, mam);
+  return llvmModule;
+}
+
+LogicalResult convc::emitNative(llvm::Module &module, llvm::TargetMachine &tm,
+                                bool assembly, StringRef path,
+                                std::string &error) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec,
+                           assembly ? llvm::sys::fs::OF_Text
+                                    : llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, out.os(), nullptr,
+                             assembly ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return failure();
+  }
+  pm.run(module);
+  out.keep();
+  return success();
+}
+
+LogicalResult convc::linkExecutable(StringRef object, StringRef output,
+                                    std::string &error) {
+  llvm::SmallVector<StringRef> args = {
+      CONVC_LINKER, object, CONVC_LIB_DIR "/libconvc_exe_main.a",
+      CONVC_LIB_DIR "/libconvc_runtime.a", "-lm", "-o", output};
+  int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0,
+                                     0, &error);
+  if (rc != 0) {
+    if (error.empty())
+      error = "the linker (" CONVC_LINKER ") failed with exit code " +
+              std::to_string(rc);
+    return failure();
+  }
+  return success();
+}

@@ -1,0 +1,55 @@
+//===- CpuTarget.h - LLVM dialect to native code ----------------*- C++ -*-===//
+
+#ifndef CONVC_TARGET_CPUTARGET_H
+#define CONVC_TARGET_CPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
+namespace convc {
+
+/// A model's interface: what the compiled artifact's descriptor says.
+struct ModelSignature {
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;
+  };
+  std::string name;
+  std::vector<Tensor> inputs, outputs;
+};
+
+/// Reads the signature of the model function (the public `func.func` with
+/// `cnn.name` argument and result attributes) from a tensor-level module.
+mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
+
+/// A TargetMachine for the host triple and `cpu` ("native" for this host).
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(llvm::StringRef cpu,
+                                                         unsigned optLevel,
+                                                         std::string &error);
+
+/// Translates an LLVM-dialect module, adds the model descriptor
+/// `convc_model` and its `run` entry, and runs LLVM's optimizer.
+std::unique_ptr<llvm::Module>
+translateAndOptimize(mlir::ModuleOp module, const ModelSignature &signature,
+                     llvm::TargetMachine &machine, unsigned optLevel,
+                     llvm::LLVMContext &context);
+
+/// Writes assembly or an object file for `module`.
+mlir::LogicalResult emitNative(llvm::Module &module,
+                               llvm::TargetMachine &machine, bool assembly,
+                               llvm::StringRef path, std::string &error);
+
+/// Links an object with the runtime and its main() into an executable.
+mlir::LogicalResult linkExecutable(llvm::StringRef object,
+                                   llvm::StringRef output, std::string &error);
+
+} // namespace convc
+
+#endif // CONVC_TARGET_CPUTARGET_H

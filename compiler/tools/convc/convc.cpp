@@ -1,0 +1,245 @@
+//===- convc.cpp - the convc compiler driver ------------------------------===//
+//
+//   convc MODEL.cnn [-o OUT] [--emit=STAGE] [--weights FILE.safetensors |
+//         --random-weights=SEED] [--print-ir-after-all]
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Frontend/MLIRGen.h"
+#include "compiler/Frontend/Parser.h"
+#include "compiler/Frontend/Weights.h"
+#include "compiler/Pipeline/InitAll.h"
+#include "compiler/Pipeline/Pipeline.h"
+#include "compiler/Target/CpuTarget.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace convc;
+namespace cl = llvm::cl;
+
+namespace {
+
+struct DriverOptions {
+  std::string input, output, weights;
+  std::optional<uint64_t> randomSeed;
+  bool printIrAfterAll = false;
+  PipelineOptions pipeline;
+};
+
+int fail(const llvm::Twine &msg) {
+  llvm::errs() << "convc: error: " << msg << "\n";
+  return 1;
+}
+
+/// Where text stages go: -o, or stdout.
+LogicalResult writeText(const DriverOptions &opts,
+                        llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  std::string error;
+  auto out = openOutputFile(opts.output.empty() ? "-" : opts.output, &error);
+  if (!out) {
+    llvm::errs() << "convc: error: " << error << "\n";
+    return failure();
+  }
+  print(out->os());
+  out->keep();
+  return success();
+}
+
+OpPrintingFlags printingFlags() {
+  // Weights would drown the IR; print only small constants.
+  return OpPrintingFlags().elideLargeElementsAttrs(16);
+}
+
+/// Compiles one source buffer through the stages up to opts.pipeline.emit.
+LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                      const DriverOptions &opts, MLIRContext &ctx) {
+  llvm::SourceMgr sourceMgr;
+  std::string filename = buffer->getBufferIdentifier().str();
+  llvm::StringRef source = buffer->getBuffer();
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
+  Stage emit = opts.pipeline.emit;
+
+  auto file = parseSource(source, filename, &ctx);
+  if (failed(file))
+    return failure();
+  if (emit == Stage::Ast)
+    return writeText(opts, [&](llvm::raw_ostream &os) { ast::print(*file, os); });
+
+  std::unique_ptr<WeightSource> weights;
+  if (!opts.weights.empty()) {
+    std::string error;
+    weights = openSafetensorsWeights(opts.weights, error);
+    if (!weights) {
+      llvm::errs() << "convc: error: " << error << "\n";
+      return failure();
+    }
+  } else if (opts.randomSeed) {
+    weights = createRandomWeights(*opts.randomSeed);
+  }
+  OwningOpRef<ModuleOp> module = mlirGen(ctx, *file, weights.get());
+  if (!module)
+    return failure();
+  auto signature = getModelSignature(*module);
+  if (failed(signature))
+    return failure();
+  auto printModule = [&](llvm::raw_ostream &os) {
+    module->print(os, printingFlags());
+  };
+  if (emit == Stage::Cnn)
+    return writeText(opts, printModule);
+
+  PassManager pm(&ctx);
+  if (opts.printIrAfterAll) {
+    ctx.disableMultithreading();
+    pm.enableIRPrinting(
+        [](Pass *, Operation *) { return false; },
+        [](Pass *, Operation *) { return true; },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+        /*printAfterOnlyOnFailure=*/false, llvm::errs(), printingFlags());
+  }
+  buildCnnToLinalgPipeline(pm, opts.pipeline);
+  if (emit != Stage::Linalg)
+    buildLinalgToLlvmPipeline(pm, opts.pipeline);
+  if (failed(pm.run(*module)))
+    return failure();
+  if (emit == Stage::Linalg || emit == Stage::Llvm)
+    return writeText(opts, printModule);
+
+  std::string error;
+  auto tm = createTargetMachine(opts.pipeline.cpu, opts.pipeline.optLevel,
+                                error);
+  if (!tm) {
+    llvm::errs() << "convc: error: " << error << "\n";
+    return failure();
+  }
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateAndOptimize(*module, *signature, *tm,
+                                         opts.pipeline.optLevel, llvmContext);
+  if (!llvmModule)
+    return failure();
+  if (emit == Stage::LlvmIr)
+    return writeText(opts, [&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+    });
+
+  std::string stem = llvm::sys::path::stem(opts.input).str();
+  if (emit == Stage::Asm || emit == Stage::Obj) {
+    std::string out = opts.output;
+    if (out.empty())
+      out = emit == Stage::Asm ? "-" : stem + ".o";
+    if (failed(emitNative(*llvmModule, *tm, emit == Stage::Asm, out, error)))
+      return llvm::errs() << "convc: error: " << error << "\n", failure();
+    return success();
+  }
+
+  // Stage::Exe
+  llvm::SmallString<128> object;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("convc-" + stem, "o",
+                                                   object))
+    return llvm::errs() << "convc: error: cannot create a temporary file: "
+                        << ec.message() << "\n",
+           failure();
+  llvm::FileRemover removeObject(object);
+  std::string out = opts.output.empty() ? stem : opts.output;
+  if (failed(emitNative(*llvmModule, *tm, false, object, error)) ||
+      failed(linkExecutable(object, out, error)))
+    return llvm::errs() << "convc: error: " << error << "\n", failure();
+  return success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::OptionCategory category("convc options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("<model.cnn>"),
+                             cl::Required, cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("Output file"),
+                              cl::value_desc("path"), cl::cat(category));
+  cl::opt<std::string> emit(
+      "emit",
+      cl::desc("What to produce: " + stageList() + " (default: exe)"),
+      cl::init("exe"), cl::cat(category));
+  cl::opt<std::string> weights(
+      "weights", cl::desc("Weights in safetensors format, keyed by layer name"),
+      cl::value_desc("file.safetensors"), cl::cat(category));
+  cl::opt<uint64_t> randomWeights(
+      "random-weights",
+      cl::desc("Deterministic random weights from this seed (for demos and "
+               "benchmarks)"),
+      cl::value_desc("seed"), cl::cat(category));
+  cl::opt<bool> printIrAfterAll(
+      "print-ir-after-all", cl::desc("Print the IR after every pass to stderr"),
+      cl::cat(category));
+  cl::opt<bool> splitInputFile(
+      "split-input-file",
+      cl::desc("Compile each '// -----' separated chunk on its own"),
+      cl::cat(category));
+  cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native)"),
+                           cl::init("native"), cl::cat(category));
+  cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
+                             cl::init(3), cl::Prefix, cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "convc: compiles a convolutional network (.cnn) "
+                              "to native code\n");
+
+  DriverOptions opts;
+  opts.input = input;
+  opts.output = output;
+  opts.weights = weights;
+  if (randomWeights.getNumOccurrences())
+    opts.randomSeed = randomWeights;
+  opts.printIrAfterAll = printIrAfterAll;
+  opts.pipeline.cpu = cpu;
+  opts.pipeline.optLevel = optLevel;
+  auto stage = parseStage(emit);
+  if (!stage)
+    return fail("unknown --emit=" + emit + "; choose one of " + stageList());
+  opts.pipeline.emit = *stage;
+  if (optLevel > 3)
+    return fail("-O must be 0, 1, 2 or 3");
+  if (!opts.weights.empty() && opts.randomSeed)
+    return fail("--weights and --random-weights exclude each other");
+
+  std::string error;
+  auto buffer = openInputFile(input, &error);
+  if (!buffer)
+    return fail(error);
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllPasses();
+  MLIRContext ctx(registry);
+  ctx.printOpOnDiagnostic(false);
+
+  if (!splitInputFile)
+    return failed(compile(std::move(buffer), opts, ctx)) ? 1 : 0;
+  // Each chunk reports its own errors; the exit code says if any failed.
+  bool anyFailed = false;
+  (void)splitAndProcessBuffer(
+      std::move(buffer),
+      [&](std::unique_ptr<llvm::MemoryBuffer> chunk, llvm::raw_ostream &) {
+        if (failed(compile(std::move(chunk), opts, ctx)))
+          anyFailed = true;
+        return success();
+      },
+      llvm::outs());
+  return anyFailed ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+//===- CnnOps.cpp - cnn op type inference and folders ---------------------===//
+
+#include "dialect/CnnOps.h"
+#include "dialect/CnnShapes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace convc::cnn;
+
+#define GET_OP_CLASSES
+#include "dialect/CnnOps.cpp.inc"
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+static std::optional<ArrayRef<int64_t>> optionalShapeOf(Value v) {
+  if (!v)
+    return std::nullopt;
+  return shapeOf(v);
+}
+
+static LogicalResult setResult(FailureOr<Shape> shape, Value like,
+                               SmallVectorImpl<Type> &inferred) {
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      *shape, cast<RankedTensorType>(like.getType()).getElementType()));
+  return success();
+}
+
+// The ODS operand-type constraints are checked after type inference, so
+// every function below first makes sure the operands are ranked tensors.
+static bool allRanked(ValueRange operands) {
+  return llvm::all_of(operands.getTypes(),
+                      [](Type t) { return isa<RankedTensorType>(t); });
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "conv2d: operands must be ranked tensors");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferConv2dShape(loc, shapeOf(op.getInput()),
+                                    shapeOf(op.getWeight()),
+                                    optionalShapeOf(op.getBias()),
+                                    op.getStrides(), op.getDilations(),
+                                    op.getPad(), op.getGroups()),
+                   op.getInput(), inferred);
+}
+
+LogicalResult LinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "linear: operands must be ranked tensors");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferLinearShape(loc, shapeOf(op.getInput()),
+                                    shapeOf(op.getWeight()),
+                                    optionalShapeOf(op.getBias())),
+                   op.getInput(), inferred);
+}
+
+LogicalResult MaxPool2dOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "max_pool2d: input must be a ranked tensor");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferPool2dShape(loc, "max_pool2d", shapeOf(op.getInput()),
+                                    {op.getKernel(), op.getStrides(),
+                                     op.getDilations(), op.getPad()}),
+                   op.getInput(), inferred);
+}
+
+LogicalResult AvgPool2dOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "avg_pool2d: input must be a ranked tensor");
+  Adaptor op(operands, attrs, props, regions);
+  int64_t unit[] = {1, 1};
+  return setResult(inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
+                                    {op.getKernel(), op.getStrides(), unit,
+                                     op.getPad()}),
+                   op.getInput(), inferred);
+}
+
+LogicalResult GlobalAvgPoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "global_avg_pool: input must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferGlobalPoolShape(loc, shapeOf(op.getInput())),
+                   op.getInput(), inferred);
+}
+
+LogicalResult FlattenOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "flatten: input must be a ranked tensor");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferFlattenShape(loc, shapeOf(op.getInput())),
+                   op.getInput(), inferred);
+}
+
+OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }

@@ -1,0 +1,208 @@
+//===- CnnOps.td - cnn dialect operations ----------------------------------===//
+
+#ifndef CNN_OPS_TD
+#define CNN_OPS_TD
+
+include "dialect/CnnBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Cnn_WeightOp : Cnn_Op<"weight",
+    [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
+  let summary = "a named parameter tensor";
+  let description = [{
+    A trained parameter of the model. `name` is its key in the weights file,
+    the PyTorch `state_dict` way (`layer1.0.conv1.weight`); `value` holds the
+    data that was loaded (or generated with `--random-weights`).
+
+    ```mlir
+    %w = cnn.weight "conv1.weight" = dense<1.0> : tensor<8x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, ElementsAttr:$value);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "$name `=` $value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and linear layers
+//===----------------------------------------------------------------------===//
+
+def Cnn_Conv2dOp : Cnn_Op<"conv2d",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D cross-correlation (what PyTorch calls Conv2d)";
+  let description = [{
+    `output[n, f, y, x] = bias[f] + sum_{c, i, j} input_pad[n, g*C/G + c,
+    y*sh + i*dh, x*sw + j*dw] * weight[f, c, i, j]` where `g = f / (F/G)`.
+
+    `input` is NCHW, `weight` is `[F, C/groups, KH, KW]`, `bias` is `[F]`.
+    `pad` is `[top, left, bottom, right]` zeros around the input. The output
+    size is `floor((H + top + bottom - dh*(KH-1) - 1) / sh) + 1`.
+
+    ```mlir
+    %y = cnn.conv2d %x, %w, %b strides [1, 1] dilations [1, 1]
+           pad [1, 1, 1, 1] groups 1
+           : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>)
+           -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, Cnn_Tensor4D:$weight,
+                       Optional<Cnn_Tensor1D>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pad, I64Attr:$groups);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `strides` $strides `dilations` $dilations
+    `pad` $pad `groups` $groups attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Cnn_LinearOp : Cnn_Op<"linear",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "fully connected layer: y = x W^T + b";
+  let description = [{
+    `input` is `[N, K]`, `weight` is `[M, K]` (PyTorch's `Linear.weight`),
+    `bias` is `[M]`; the result is `[N, M]`.
+
+    ```mlir
+    %y = cnn.linear %x, %w, %b : (tensor<1x84xf32>, tensor<10x84xf32>,
+                                  tensor<10xf32>) -> tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor2D:$input, Cnn_Tensor2D:$weight,
+                       Optional<Cnn_Tensor1D>:$bias);
+  let results = (outs Cnn_Tensor2D:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+class Cnn_Pool2dOp<string mnemonic, string what> : Cnn_Op<mnemonic,
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D " # what # " pooling";
+  let results = (outs Cnn_Tensor4D:$output);
+}
+
+def Cnn_MaxPool2dOp : Cnn_Pool2dOp<"max_pool2d", "max"> {
+  let description = [{
+    The maximum over each `kernel` window (dilated by `dilations`) of the
+    NCHW input; padded positions never win (they are -inf). `pad` is
+    `[top, left, bottom, right]`. Output size as for `cnn.conv2d`.
+
+    ```mlir
+    %y = cnn.max_pool2d %x kernel [2, 2] strides [2, 2] dilations [1, 1]
+           pad [0, 0, 0, 0] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pad);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `strides` $strides `dilations` $dilations `pad` $pad
+    attr-dict `:` type($input) `->` type($output)
+  }];
+}
+
+def Cnn_AvgPool2dOp : Cnn_Pool2dOp<"avg_pool2d", "average"> {
+  let description = [{
+    The mean over each `kernel` window of the NCHW input. With
+    `count_include_pad` (PyTorch's default) the divisor is always `KH*KW`;
+    without it, only the window's positions inside the input count.
+
+    ```mlir
+    %y = cnn.avg_pool2d %x kernel [2, 2] strides [2, 2] pad [0, 0, 0, 0]
+           count_include_pad true : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad,
+                       BoolAttr:$count_include_pad);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `strides` $strides `pad` $pad
+    `count_include_pad` $count_include_pad attr-dict `:` type($input) `->` type($output)
+  }];
+}
+
+def Cnn_GlobalAvgPoolOp : Cnn_Op<"global_avg_pool",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "mean over all spatial positions";
+  let description = [{
+    `[N, C, H, W] -> [N, C, 1, 1]`, as PyTorch's `AdaptiveAvgPool2d(1)`.
+
+    ```mlir
+    %y = cnn.global_avg_pool %x : tensor<1x8x7x7xf32> -> tensor<1x8x1x1xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+//===----------------------------------------------------------------------===//
+// Shape
+//===----------------------------------------------------------------------===//
+
+def Cnn_FlattenOp : Cnn_Op<"flatten",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "collapse every dimension after the first";
+  let description = [{
+    `[N, d1, ..., dk] -> [N, d1*...*dk]`, as `torch.flatten(x, 1)`.
+
+    ```mlir
+    %y = cnn.flatten %x : tensor<1x16x5x5xf32> -> tensor<1x400xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input);
+  let results = (outs Cnn_Tensor2D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise
+//===----------------------------------------------------------------------===//
+
+class Cnn_ActivationOp<string mnemonic, string formula>
+    : Cnn_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise " # mnemonic # ": " # formula;
+  let description = [{
+    Applied to every element; the result has the input's type.
+
+    ```mlir
+    %y = cnn.}] # mnemonic # [{ %x : tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+}
+
+def Cnn_ReluOp : Cnn_ActivationOp<"relu", "max(x, 0)">;
+
+class Cnn_BinaryOp<string mnemonic, string formula>
+    : Cnn_Op<mnemonic, [Pure, SameOperandsAndResultType, Commutative]> {
+  let summary = "element-wise " # mnemonic # ": " # formula;
+  let description = [{
+    Both operands have the same shape (a residual connection).
+
+    ```mlir
+    %y = cnn.}] # mnemonic # [{ %a, %b : tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$lhs, Cnn_Tensor:$rhs);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($output)";
+}
+
+def Cnn_AddOp : Cnn_BinaryOp<"add", "a + b">;
+
+#endif // CNN_OPS_TD

@@ -1,0 +1,191 @@
+/*===- main.c - the command line of a model compiled with --emit=exe ------===*
+ *
+ *   ./model --input x=in.npy --output y=out.npy [--bench N]
+ *
+ * Inputs come from .npy files; an output without --output is summarised on
+ * stdout. Every error is one line on stderr and a non-zero exit.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "convc/runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const convc_model_info convc_model;
+
+static void usage(FILE *f, const char *argv0) {
+  fprintf(f,
+          "usage: %s [--input NAME=FILE.npy]... [--output NAME=FILE.npy]... "
+          "[--bench N]\n\nmodel '%s'\n",
+          argv0, convc_model.name);
+  for (int i = 0; i < convc_model.num_inputs + convc_model.num_outputs; ++i) {
+    int in = i < convc_model.num_inputs;
+    const convc_tensor_info *info =
+        in ? &convc_model.inputs[i]
+           : &convc_model.outputs[i - convc_model.num_inputs];
+    fprintf(f, "  %-6s %s: %s[", in ? "input" : "output", info->name,
+            convc_dtype_name((convc_dtype)info->dtype));
+    for (int d = 0; d < info->rank; ++d)
+      fprintf(f, "%s%lld", d ? ", " : "", (long long)info->shape[d]);
+    fprintf(f, "]\n");
+  }
+}
+
+/* Finds the tensor that NAME=FILE (or FILE alone, with one tensor) names. */
+static int bind(const char *arg, const convc_tensor_info *infos, int n,
+                const char *kind, const char **files) {
+  const char *eq = strchr(arg, '=');
+  if (!eq) {
+    if (n != 1) {
+      fprintf(stderr, "error: the model has %d %ss; write --%s NAME=FILE\n", n,
+              kind, kind);
+      return 0;
+    }
+    files[0] = arg;
+    return 1;
+  }
+  for (int i = 0; i < n; ++i)
+    if (strlen(infos[i].name) == (size_t)(eq - arg) &&
+        strncmp(infos[i].name, arg, (size_t)(eq - arg)) == 0) {
+      files[i] = eq + 1;
+      return 1;
+    }
+  fprintf(stderr, "error: the model has no %s named '%.*s'\n", kind,
+          (int)(eq - arg), arg);
+  return 0;
+}
+
+static void summarise(const convc_tensor_info *info, const convc_tensor *t) {
+  char type[160];
+  convc_tensor_format_type(t, type, sizeof(type));
+  const float *v = t->data;
+  size_t n = convc_tensor_numel(t), shown = n < 16 ? n : 16;
+  printf("%s: %s = [", info->name, type);
+  for (size_t i = 0; i < shown; ++i)
+    printf("%s%.6g", i ? ", " : "", v[i]);
+  printf("%s]\n", shown < n ? ", ..." : "");
+  if (n > 1) {
+    double sum = 0, lo = v[0], hi = v[0];
+    size_t arg = 0;
+    for (size_t i = 0; i < n; ++i) {
+      sum += v[i];
+      if (v[i] < lo)
+        lo = v[i];
+      if (v[i] > hi) {
+        hi = v[i];
+        arg = i;
+      }
+    }
+    printf("  min %.6g, max %.6g (at flat index %zu), mean %.6g\n", lo, hi,
+           arg, sum / (double)n);
+  }
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+  const convc_model_info *m = &convc_model;
+  const char **in_files = calloc((size_t)m->num_inputs + 1, sizeof(char *));
+  const char **out_files = calloc((size_t)m->num_outputs + 1, sizeof(char *));
+  long bench = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout, argv[0]);
+      return 0;
+    }
+    int is_in = strcmp(a, "--input") == 0, is_out = strcmp(a, "--output") == 0;
+    int is_bench = strcmp(a, "--bench") == 0;
+    if ((is_in || is_out || is_bench) && i + 1 >= argc) {
+      fprintf(stderr, "error: %s needs a value\n", a);
+      return 2;
+    }
+    if (is_in) {
+      if (!bind(argv[++i], m->inputs, m->num_inputs, "input", in_files))
+        return 2;
+    } else if (is_out) {
+      if (!bind(argv[++i], m->outputs, m->num_outputs, "output", out_files))
+        return 2;
+    } else if (is_bench) {
+      char *end;
+      bench = strtol(argv[++i], &end, 10);
+      if (*end || bench <= 0) {
+        fprintf(stderr, "error: --bench needs a positive count, got '%s'\n",
+                argv[i]);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "error: unknown argument '%s' (see --help)\n", a);
+      return 2;
+    }
+  }
+
+  convc_tensor *inputs = calloc((size_t)m->num_inputs + 1, sizeof(convc_tensor));
+  convc_tensor *outputs =
+      calloc((size_t)m->num_outputs + 1, sizeof(convc_tensor));
+  convc_status *s = NULL;
+  for (int i = 0; i < m->num_inputs && !s; ++i) {
+    if (!in_files[i]) {
+      fprintf(stderr, "error: no --input given for '%s' (see --help)\n",
+              m->inputs[i].name);
+      return 2;
+    }
+    s = convc_npy_read(in_files[i], &inputs[i]);
+    if (!s) {
+      convc_status *c = convc_model_check(m, 0, i, &inputs[i]);
+      if (c) {
+        fprintf(stderr, "error: %s: %s\n", in_files[i],
+                convc_status_message(c));
+        return 1;
+      }
+    }
+  }
+  if (!s)
+    s = convc_model_alloc_outputs(m, outputs);
+  if (!s)
+    s = convc_model_run(m, inputs, outputs);
+  if (!s && bench) {
+    double *t = malloc(sizeof(double) * (size_t)bench);
+    for (long r = 0; r < bench && !s; ++r) {
+      double t0 = now_ms();
+      s = convc_model_run(m, inputs, outputs);
+      t[r] = now_ms() - t0;
+    }
+    qsort(t, (size_t)bench, sizeof(double), cmp_double);
+    printf("%s: %ld runs, median %.3f ms, min %.3f ms\n", m->name, bench,
+           t[bench / 2], t[0]);
+    free(t);
+  }
+  for (int i = 0; i < m->num_outputs && !s; ++i) {
+    if (out_files[i])
+      s = convc_npy_write(out_files[i], &outputs[i]);
+    else if (!bench)
+      summarise(&m->outputs[i], &outputs[i]);
+  }
+  if (s) {
+    fprintf(stderr, "error: %s\n", convc_status_message(s));
+    convc_status_free(s);
+    return 1;
+  }
+  for (int i = 0; i < m->num_inputs; ++i)
+    convc_tensor_free(&inputs[i]);
+  for (int i = 0; i < m->num_outputs; ++i)
+    convc_tensor_free(&outputs[i]);
+  free(inputs);
+  free(outputs);
+  free(in_files);
+  free(out_files);
+  return 0;
+}

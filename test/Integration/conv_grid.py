@@ -1,0 +1,103 @@
+"""conv2d over a grid of strides, paddings, dilations, groups and bias,
+on odd sizes, compared with reference.conv2d."""
+import numpy as np
+
+import harness
+import reference as ref
+
+# (input shape, [(attributes as written in .cnn, attributes for the reference)])
+GRID = [
+    ([1, 4, 9, 7], [
+        "out=3, kernel=3",
+        "out=3, kernel=3, pad=1, bias=false",
+        "out=5, kernel=3, stride=2, pad=1",
+        "out=2, kernel=[3, 2], stride=[2, 1], pad=[1, 0, 2, 1]",
+        "out=3, kernel=3, dilation=2, pad=2",
+        "out=3, kernel=3, stride=2, dilation=2, pad=[0, 1, 2, 0]",
+        "out=5, kernel=1",
+        "out=6, kernel=3, pad=1, groups=2",
+        "out=4, kernel=3, pad=1, groups=4",
+        "out=8, kernel=3, stride=2, groups=4",
+        "out=2, kernel=4, pad=same",
+        "out=2, kernel=3, stride=2, pad=same",
+        "out=2, kernel=3, pad=full",
+        "out=3, kernel=[9, 7]",
+        "out=3, kernel=[3, 9], pad=[0, 1, 0, 1]",
+        "out=3, kernel=2, stride=3",
+        "out=4, kernel=[1, 3], stride=[1, 2], pad=valid, groups=2, bias=false",
+    ]),
+    ([2, 3, 8, 8], [
+        "out=4, kernel=3, pad=1",
+        "out=2, kernel=2, stride=2",
+        "out=3, kernel=3, pad=1, groups=3",
+    ]),
+    ([1, 1, 1, 1], [
+        "out=3, kernel=1",
+        "out=2, kernel=3, pad=1",
+    ]),
+]
+
+
+def parse_attrs(text):
+    """The grid's attribute text as Python values (mirrors the language)."""
+    env = {"same": "same", "valid": "valid", "full": "full",
+           "true": True, "false": False}
+    return eval(f"dict({text})", env)
+
+
+def pads(spec, kernel, dilation, stride, hw):
+    if isinstance(spec, int):
+        return (spec, spec, spec, spec)
+    if isinstance(spec, list) and len(spec) == 2:
+        return (spec[0], spec[1], spec[0], spec[1])
+    if isinstance(spec, list):
+        return tuple(spec)
+    out = [0, 0, 0, 0]
+    for i in range(2):
+        k = dilation[i] * (kernel[i] - 1) + 1
+        if spec == "full":
+            lo = hi = k - 1
+        elif spec == "same":
+            o = -(-hw[i] // stride[i])
+            total = max((o - 1) * stride[i] + k - hw[i], 0)
+            lo, hi = total // 2, total - total // 2
+        else:
+            lo = hi = 0
+        out[i], out[i + 2] = lo, hi
+    return tuple(out)
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, list) else (v, v)
+
+
+def main():
+    checker = harness.Checker()
+    r = harness.rng(1)
+    for shape, cases in GRID:
+        lines, weights, refs = [], {}, []
+        x = r.standard_normal(shape).astype(np.float32)
+        for i, text in enumerate(cases):
+            a = parse_attrs(text)
+            k, s = pair(a["kernel"]), pair(a.get("stride", 1))
+            d, g = pair(a.get("dilation", 1)), a.get("groups", 1)
+            p = pads(a.get("pad", 0), k, d, s, shape[2:])
+            w = r.standard_normal((a["out"], shape[1] // g) + k).astype(np.float32)
+            weights[f"c{i}.weight"] = w
+            b = None
+            if a.get("bias", True):
+                b = r.standard_normal(a["out"]).astype(np.float32)
+                weights[f"c{i}.bias"] = b
+            lines.append(f"  c{i} = conv2d(x, {text})")
+            refs.append((text, ref.conv2d(x, w, b, s, p, d, g)))
+        names = ", ".join(f"c{i}" for i in range(len(cases)))
+        src = (f"model grid(x: f32{shape}) -> ({names}) {{\n"
+               + "\n".join(lines) + f"\n  return {names}\n}}\n")
+        outs = harness.compile_and_run(src, {"x": x}, weights)
+        for i, (text, want) in enumerate(refs):
+            checker.check(f"x{shape} conv2d({text})", outs[f"c{i}"], want)
+    checker.finish()
+
+
+if __name__ == "__main__":
+    main()

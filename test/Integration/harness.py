@@ -1,0 +1,105 @@
+"""Compiles .cnn models with convc, runs them, and compares with a reference.
+
+Weights go through a safetensors file written here (so the reference and
+the compiled model see the same numbers); inputs and outputs through .npy.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+CONVC = os.environ.get("CONVC", "convc")
+# float32 results against a float64 reference: the error grows with the
+# length of each sum, which stays below a few thousand terms here.
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, array in tensors.items():
+        data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+class Workdir:
+    def __init__(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="convc-it-")
+        self.path = self._tmp.name
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+
+def compile_and_run(source, inputs, weights=None, name="model", extra=()):
+    """Returns the model's outputs {name: array} for `inputs` {name: array}."""
+    wd = Workdir()
+    src = wd.file(name + ".cnn")
+    with open(src, "w") as f:
+        f.write(source)
+    cmd = [CONVC, src, "-o", wd.file(name)] + list(extra)
+    if weights is not None:
+        write_safetensors(wd.file("w.safetensors"), weights)
+        cmd += ["--weights", wd.file("w.safetensors")]
+    run(cmd)
+    # Ask the executable for its outputs' names.
+    usage = run([wd.file(name), "--help"])
+    outs = [line.split()[1].rstrip(":") for line in usage.splitlines()
+            if line.strip().startswith("output ")]
+    cmd = [wd.file(name)]
+    for key, array in inputs.items():
+        np.save(wd.file(key + ".in.npy"), array.astype(np.float32))
+        cmd += ["--input", f"{key}={wd.file(key + '.in.npy')}"]
+    for key in outs:
+        cmd += ["--output", f"{key}={wd.file(key + '.out.npy')}"]
+    run(cmd)
+    return {key: np.load(wd.file(key + ".out.npy")) for key in outs}
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"FAILED: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+class Checker:
+    """Counts comparisons and prints one line per case; exits 1 on failure."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, label, got, want):
+        want = np.asarray(want)
+        if got.shape != want.shape:
+            print(f"FAIL {label}: shape {got.shape}, expected {want.shape}")
+            self.failed += 1
+            return
+        err = np.abs(got.astype(np.float64) - want)
+        bad = err > ATOL + RTOL * np.abs(want)
+        if bad.any():
+            i = np.unravel_index(np.argmax(err), err.shape)
+            print(f"FAIL {label}: {bad.sum()} of {bad.size} elements off; "
+                  f"worst at {i}: got {got[i]}, expected {want[i]}")
+            self.failed += 1
+        else:
+            print(f"ok   {label} (max abs err {err.max():.2e})")
+            self.passed += 1
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)

@@ -1,0 +1,28 @@
+# lit configuration for convc's regression tests.
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "CONVC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".cnn", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.convc_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "Unit"]
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+tool_dirs = [os.path.join(config.convc_obj_root, "bin"), config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["convc", "convc-opt"], tool_dirs)
+
+# Integration tests use Debian's NumPy through the system interpreter.
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    ("%integration", os.path.join(config.convc_src_root, "test", "Integration")))
+config.substitutions.append(
+    ("%examples", os.path.join(config.convc_src_root, "examples")))
+config.environment["CONVC"] = os.path.join(config.convc_obj_root, "bin", "convc")
