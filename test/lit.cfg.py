@@ -17,7 +17,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [os.path.join(config.convc_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["convc", "convc-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["convc", "convc-opt", "llvm-nm"], tool_dirs)
 
 # Integration tests use Debian's NumPy through the system interpreter.
 config.substitutions.append(("%python", config.python_executable))

@@ -1,0 +1,115 @@
+// RUN: convc-opt %s -convert-cnn-to-linalg -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @conv_bias_pad
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.0
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 2] high[0, 0, 1, 0]
+// CHECK: tensor.yield %[[ZERO]]
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x4x8x4xf32>
+// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[B]] : tensor<4xf32>) outs(%[[E]] : tensor<1x4x8x4xf32>) dimensions = [0, 2, 3]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>} ins(%[[P]], %[[W]] : tensor<1x3x10x10xf32>, tensor<4x3x3x3xf32>) outs(%[[INIT]] : tensor<1x4x8x4xf32>)
+// CHECK: return %[[C]]
+func.func @conv_bias_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x8x4xf32> {
+  %0 = cnn.conv2d %x, %w, %b strides [1, 2] dilations [1, 1] pad [1, 2, 1, 0] groups 1
+         : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x4xf32>
+  return %0 : tensor<1x4x8x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK: %[[W3:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<4x1x3x3xf32> into tensor<4x3x3xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%{{.*}}, %[[W3]] : tensor<1x4x8x8xf32>, tensor<4x3x3xf32>) outs(%[[FILL]] : tensor<1x4x4x4xf32>)
+func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [2, 2] pad [0, 0, 0, 0] groups 4
+         : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @grouped
+// CHECK-DAG: %[[X5:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 6, 6] : tensor<1x4x6x6xf32> into tensor<1x2x2x6x6xf32>
+// CHECK-DAG: %[[W5:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3] : tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
+// CHECK: %[[C:.*]] = linalg.conv_2d_ngchw_gfchw {{.*}} ins(%[[X5]], %[[W5]] : {{.*}}) outs(%{{.*}} : tensor<1x2x3x4x4xf32>)
+// CHECK: tensor.collapse_shape %[[C]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x4x4xf32> into tensor<1x6x4x4xf32>
+func.func @grouped(%x: tensor<1x4x6x6xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x4x4xf32> {
+  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
+         : (tensor<1x4x6x6xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x4x4xf32>
+  return %0 : tensor<1x6x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @max_pool
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[NEGINF]]
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: %[[NEGINF2:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NEGINF2]] : f32)
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%{{.*}}, %[[WIN]] : tensor<1x2x9x9xf32>, tensor<3x3xf32>) outs(%[[INIT]] : tensor<1x2x4x4xf32>)
+func.func @max_pool(%x: tensor<1x2x7x7xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = cnn.max_pool2d %x kernel [3, 3] strides [2, 2] dilations [1, 1] pad [1, 1, 1, 1]
+         : tensor<1x2x7x7xf32> -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Without count_include_pad the corner windows hold 4 of 9 positions, the
+// edges 6 and the centre 9.
+// CHECK-LABEL: func.func @avg_pool_exclude_pad
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant dense<{{\[}}[2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
+// CHECK-DAG: %[[SUM:.*]] = linalg.pooling_nchw_sum
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[SCALE]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
+// CHECK: arith.mulf
+func.func @avg_pool_exclude_pad(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = cnn.avg_pool2d %x kernel [3, 3] strides [1, 1] pad [1, 1, 1, 1] count_include_pad false
+         : tensor<1x1x3x3xf32> -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @linear
+// CHECK: %[[INIT:.*]] = linalg.broadcast
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<3x8xf32>) outs(%[[INIT]] : tensor<2x3xf32>)
+// CHECK: %[[M:.*]] = arith.mulf
+// CHECK: arith.addf %{{.*}}, %[[M]]
+func.func @linear(%x: tensor<2x8xf32>, %w: tensor<3x8xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = cnn.linear %x, %w, %b : (tensor<2x8xf32>, tensor<3x8xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @global_flatten
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK: %[[MEAN:.*]] = linalg.generic
+// CHECK: arith.constant 0.0833333358 : f32
+// CHECK: %[[G:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0], [1, 2, 3]] output_shape [1, 2, 1, 1]
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2, 3]] : tensor<1x2x1x1xf32> into tensor<1x2xf32>
+func.func @global_flatten(%x: tensor<1x2x3x4xf32>) -> tensor<1x2xf32> {
+  %0 = cnn.global_avg_pool %x : tensor<1x2x3x4xf32> -> tensor<1x2x1x1xf32>
+  %1 = cnn.flatten %0 : tensor<1x2x1x1xf32> -> tensor<1x2xf32>
+  return %1 : tensor<1x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK: %[[C:.*]] = arith.constant dense<2.000000e+00> : tensor<2x2xf32>
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[C]] : tensor<2x2xf32>, tensor<2x2xf32>)
+// CHECK: arith.addf
+func.func @elementwise(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %c = cnn.weight "k" = dense<2.0> : tensor<2x2xf32>
+  %0 = cnn.relu %x : tensor<2x2xf32>
+  %1 = cnn.add %0, %c : tensor<2x2xf32>
+  return %1 : tensor<2x2xf32>
+}
