@@ -115,4 +115,51 @@ LogicalResult FlattenOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
+LogicalResult BatchNormOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "batch_norm: operands must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  ArrayRef<int64_t> params[] = {
+      shapeOf(op.getWeight()), shapeOf(op.getBias()),
+      shapeOf(op.getRunningMean()), shapeOf(op.getRunningVar())};
+  return setResult(inferBatchNormShape(loc, shapeOf(op.getInput()), params),
+                   op.getInput(), inferred);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands) || operands.empty())
+    return emitOptionalError(loc, "concat: needs ranked tensor inputs");
+  Adaptor op(operands, attrs, props, regions);
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : op.getInputs())
+    shapes.push_back(shapeOf(v));
+  return setResult(inferConcatShape(loc, shapes, op.getDim()),
+                   op.getInputs().front(), inferred);
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  auto dim = static_cast<int64_t>(getDim());
+  if (dim < 0 || dim >= rank)
+    return emitOpError("dimension ") << dim << " is out of range for rank "
+                                     << rank;
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() !=
+      getOutput().getType().getNumElements())
+    return emitOpError("cannot reshape ")
+           << formatShape(getInput().getType().getShape()) << " into "
+           << formatShape(getOutput().getType().getShape())
+           << ": the element counts differ";
+  return success();
+}
+
 OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }

@@ -84,6 +84,34 @@ def Cnn_LinearOp : Cnn_Op<"linear",
 }
 
 //===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Cnn_BatchNormOp : Cnn_Op<"batch_norm",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "batch normalization with running statistics (inference)";
+  let description = [{
+    `y = (x - running_mean[c]) / sqrt(running_var[c] + epsilon) * weight[c]
+    + bias[c]` for the channel `c` (dimension 1) of each element, as
+    PyTorch's `BatchNorm*d` in eval mode.
+
+    ```mlir
+    %y = cnn.batch_norm %x, %w, %b, %mean, %var epsilon 1.0e-05
+           : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>,
+              tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor1D:$weight,
+                       Cnn_Tensor1D:$bias, Cnn_Tensor1D:$running_mean,
+                       Cnn_Tensor1D:$running_var, F64Attr:$epsilon);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `,` $running_mean `,` $running_var
+    `epsilon` $epsilon attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
 
@@ -167,6 +195,37 @@ def Cnn_FlattenOp : Cnn_Op<"flatten",
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+def Cnn_ReshapeOp : Cnn_Op<"reshape", [Pure]> {
+  let summary = "the same elements in row-major order, in another shape";
+  let description = [{
+    ```mlir
+    %y = cnn.reshape %x : tensor<1x16x5x5xf32> -> tensor<1x16x25xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Cnn_ConcatOp : Cnn_Op<"concat",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "concatenation along one dimension (channels by default)";
+  let description = [{
+    All inputs have the same rank and the same sizes except along `dim`.
+
+    ```mlir
+    %y = cnn.concat %a, %b dim 1 : (tensor<1x2x8x8xf32>, tensor<1x3x8x8xf32>)
+           -> tensor<1x5x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Cnn_Tensor>:$inputs, I64Attr:$dim);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = [{
+    $inputs `dim` $dim attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Element-wise
 //===----------------------------------------------------------------------===//
@@ -187,6 +246,40 @@ class Cnn_ActivationOp<string mnemonic, string formula>
 }
 
 def Cnn_ReluOp : Cnn_ActivationOp<"relu", "max(x, 0)">;
+def Cnn_Relu6Op : Cnn_ActivationOp<"relu6", "min(max(x, 0), 6)">;
+def Cnn_SigmoidOp : Cnn_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Cnn_TanhOp : Cnn_ActivationOp<"tanh", "tanh(x)">;
+def Cnn_SiluOp : Cnn_ActivationOp<"silu", "x * sigmoid(x)">;
+def Cnn_HardswishOp : Cnn_ActivationOp<"hardswish", "x * relu6(x + 3) / 6">;
+
+def Cnn_LeakyReluOp : Cnn_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise leaky ReLU: x if x > 0 else negative_slope * x";
+  let description = [{
+    ```mlir
+    %y = cnn.leaky_relu %x negative_slope 1.000000e-02 : tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, F64Attr:$negative_slope);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = [{
+    $input `negative_slope` $negative_slope attr-dict `:` type($output)
+  }];
+}
+
+def Cnn_SoftmaxOp : Cnn_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one dimension";
+  let description = [{
+    `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `dim`.
+
+    ```mlir
+    %y = cnn.softmax %x dim 1 : tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, I64Attr:$dim);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
 
 class Cnn_BinaryOp<string mnemonic, string formula>
     : Cnn_Op<mnemonic, [Pure, SameOperandsAndResultType, Commutative]> {
@@ -204,5 +297,6 @@ class Cnn_BinaryOp<string mnemonic, string formula>
 }
 
 def Cnn_AddOp : Cnn_BinaryOp<"add", "a + b">;
+def Cnn_MulOp : Cnn_BinaryOp<"mul", "a * b">;
 
 #endif // CNN_OPS_TD

@@ -164,4 +164,42 @@ FailureOr<Shape> inferFlattenShape(std::optional<Location> loc,
   return Shape{input[0], rest};
 }
 
+FailureOr<Shape> inferBatchNormShape(std::optional<Location> loc,
+                                     ArrayRef<int64_t> input,
+                                     ArrayRef<ArrayRef<int64_t>> params) {
+  if (input.size() < 2)
+    return emitOptionalError(loc, "batch_norm: expects an input of rank >= 2 "
+                                  "with channels in dimension 1, got ",
+                             formatShape(input));
+  for (ArrayRef<int64_t> p : params)
+    if (p.size() != 1 || p[0] != input[1])
+      return emitOptionalError(loc, "batch_norm: parameters must have shape ",
+                               input[1], " (the input's channels), got ",
+                               formatShape(p));
+  return Shape(input.begin(), input.end());
+}
+
+FailureOr<Shape> inferConcatShape(std::optional<Location> loc,
+                                  ArrayRef<ArrayRef<int64_t>> inputs,
+                                  int64_t dim) {
+  if (inputs.empty())
+    return emitOptionalError(loc, "concat: needs at least one input");
+  ArrayRef<int64_t> first = inputs.front();
+  if (dim < 0 || dim >= static_cast<int64_t>(first.size()))
+    return emitOptionalError(loc, "concat: dimension ", dim,
+                             " is out of range for rank ", first.size());
+  Shape out(first.begin(), first.end());
+  for (ArrayRef<int64_t> s : inputs.drop_front()) {
+    bool same = s.size() == first.size();
+    for (size_t d = 0; same && d < s.size(); ++d)
+      same = d == static_cast<size_t>(dim) || s[d] == first[d];
+    if (!same)
+      return emitOptionalError(loc, "concat: inputs ", formatShape(first),
+                               " and ", formatShape(s),
+                               " differ outside dimension ", dim);
+    out[dim] += s[dim];
+  }
+  return out;
+}
+
 } // namespace convc::cnn

@@ -55,6 +55,14 @@ mlir::FailureOr<Shape> inferGlobalPoolShape(std::optional<mlir::Location> loc,
 mlir::FailureOr<Shape> inferFlattenShape(std::optional<mlir::Location> loc,
                                          llvm::ArrayRef<int64_t> input);
 
+mlir::FailureOr<Shape> inferBatchNormShape(std::optional<mlir::Location> loc,
+                                           llvm::ArrayRef<int64_t> input,
+                                           llvm::ArrayRef<llvm::ArrayRef<int64_t>> params);
+
+mlir::FailureOr<Shape> inferConcatShape(std::optional<mlir::Location> loc,
+                                        llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs,
+                                        int64_t dim);
+
 /// "1x3x32x32", as shapes appear in diagnostics.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

@@ -7,6 +7,7 @@
 
 namespace mlir {
 namespace arith { class ArithDialect; }
+namespace math { class MathDialect; }
 namespace linalg { class LinalgDialect; }
 namespace tensor { class TensorDialect; }
 } // namespace mlir

@@ -37,6 +37,12 @@ static void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   case Expr::Kind::Call:
     os << "(call " << e.text;
     break;
+  case Expr::Kind::Binary:
+    os << "(binary " << e.text;
+    break;
+  case Expr::Kind::Neg:
+    os << "(neg";
+    break;
   }
   os << " @" << where(e.loc);
   for (const ExprPtr &a : e.args) {
@@ -53,7 +59,33 @@ static void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   os << ")";
 }
 
+static void printBindings(const std::vector<Binding> &body,
+                          llvm::raw_ostream &os) {
+  for (const Binding &b : body) {
+    os << "  (let " << b.name << " @" << where(b.loc) << "\n";
+    printExpr(*b.value, os, 4);
+    os << ")\n";
+  }
+}
+
 void convc::ast::print(const File &file, llvm::raw_ostream &os) {
+  static const char *kinds[] = {"tensor", "int", "float", "bool"};
+  for (const Block &b : file.blocks) {
+    os << "(block " << b.name << " @" << where(b.loc) << "\n";
+    for (const BlockParam &p : b.params) {
+      os << "  (param " << p.name << " " << kinds[static_cast<int>(p.kind)]
+         << " @" << where(p.loc);
+      if (p.defaultValue) {
+        os << "\n";
+        printExpr(*p.defaultValue, os, 4);
+      }
+      os << ")\n";
+    }
+    printBindings(b.body, os);
+    os << "  (return @" << where(b.returnLoc) << "\n";
+    printExpr(*b.result, os, 4);
+    os << "))\n";
+  }
   for (const Model &m : file.models) {
     os << "(model " << m.name << " @" << where(m.loc) << "\n";
     for (const Param &p : m.params) {
@@ -63,11 +95,7 @@ void convc::ast::print(const File &file, llvm::raw_ostream &os) {
     }
     for (const auto &[name, loc] : m.outputNames)
       os << "  (output " << name << " @" << where(loc) << ")\n";
-    for (const Binding &b : m.body) {
-      os << "  (let " << b.name << " @" << where(b.loc) << "\n";
-      printExpr(*b.value, os, 4);
-      os << ")\n";
-    }
+    printBindings(m.body, os);
     os << "  (return @" << where(m.returnLoc);
     for (const ExprPtr &r : m.results) {
       os << "\n";

@@ -23,13 +23,15 @@ struct KwArg {
 };
 
 struct Expr {
-  enum class Kind { Name, Int, Float, Bool, String, List, Call };
+  enum class Kind { Name, Int, Float, Bool, String, List, Call, Binary, Neg };
   Kind kind;
   mlir::Location loc;
-  std::string text;          // Name: dotted name; String: value; Call: callee
+  std::string text; // Name: dotted name; String: value; Call: callee;
+                    // Binary: the operator (+ - * /)
   int64_t intValue = 0;      // Int, Bool
   double floatValue = 0;     // Int, Float
-  std::vector<ExprPtr> args; // List: items; Call: positional arguments
+  std::vector<ExprPtr> args; // List: items; Call: positional arguments;
+                             // Binary: the operands; Neg: the operand
   std::vector<KwArg> kwargs; // Call: keyword arguments
 
   Expr(Kind kind, mlir::Location loc) : kind(kind), loc(loc) {}
@@ -64,7 +66,29 @@ struct Model {
   mlir::Location returnLoc;
 };
 
+/// A parameter of a block: a tensor, or a scalar (int, float, bool) with an
+/// optional default.
+struct BlockParam {
+  enum class Kind { Tensor, Int, Float, Bool };
+  std::string name;
+  mlir::Location loc;
+  Kind kind = Kind::Tensor;
+  ExprPtr defaultValue; // may be null
+};
+
+/// A reusable group of layers; calling it nests its weight names under the
+/// name the call is bound to.
+struct Block {
+  std::string name;
+  mlir::Location loc;
+  std::vector<BlockParam> params;
+  std::vector<Binding> body;
+  ExprPtr result;
+  mlir::Location returnLoc;
+};
+
 struct File {
+  std::vector<Block> blocks;
   std::vector<Model> models;
 };
 

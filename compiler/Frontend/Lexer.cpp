@@ -28,6 +28,9 @@ llvm::StringRef convc::tokName(Tok kind) {
   case Tok::Dot: return "'.'";
   case Tok::Arrow: return "'->'";
   case Tok::Minus: return "'-'";
+  case Tok::Plus: return "'+'";
+  case Tok::Star: return "'*'";
+  case Tok::Slash: return "'/'";
   }
   return "?";
 }
@@ -144,6 +147,9 @@ Token Lexer::next() {
   case '=': kind = Tok::Equal; break;
   case '.': kind = Tok::Dot; break;
   case '-': kind = Tok::Minus; break;
+  case '+': kind = Tok::Plus; break;
+  case '*': kind = Tok::Star; break;
+  case '/': kind = Tok::Slash; break;
   default: {
     advance();
     Token t = make(Tok::Error, start, l, c0);

@@ -28,6 +28,9 @@ enum class Tok {
   Dot,
   Arrow,
   Minus,
+  Plus,
+  Star,
+  Slash,
 };
 
 struct Token {

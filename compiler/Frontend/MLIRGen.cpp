@@ -1,10 +1,13 @@
 //===- MLIRGen.cpp - AST to the cnn dialect -------------------------------===//
 //
 // Each call in the AST names a layer from the table at the bottom of this
-// file. Its arguments are bound to the layer's parameter list (positional,
-// then keyword), each checked for kind and range, the output shape is
-// inferred with the dialect's shape rules (which report misfits at the
-// call), and only then are the layer's weights fetched and the op built.
+// file, or a block of the file. A layer's arguments are bound to its
+// parameter list (positional, then keyword), each checked for kind and
+// range; its output shape is inferred with the dialect's shape rules (which
+// report misfits at the call), and only then are its weights fetched and the
+// op built. A block call evaluates the block's body in a scope of its own,
+// whose weight keys are prefixed by the name the call is bound to; ops built
+// inside carry call-site locations, so errors show the whole call chain.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +21,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -29,12 +33,34 @@ namespace {
 
 /// The largest tensor convc accepts, in elements.
 constexpr int64_t kMaxElements = int64_t(1) << 31;
+/// How deeply block calls may nest (a bound on recursion).
+constexpr unsigned kMaxCallDepth = 32;
+
+/// An int, float or bool value of the language.
+struct Scalar {
+  enum class Kind { Int, Float, Bool } kind;
+  int64_t i = 0;
+  double f = 0;
+  static Scalar ofInt(int64_t v) { return {Kind::Int, v, static_cast<double>(v)}; }
+  static Scalar ofFloat(double v) { return {Kind::Float, 0, v}; }
+  static Scalar ofBool(bool v) { return {Kind::Bool, v, static_cast<double>(v)}; }
+};
+
+/// The names visible in a model body or one block call.
+struct Scope {
+  llvm::StringMap<Value> tensors;
+  llvm::StringMap<Scalar> scalars;
+  llvm::StringMap<Location> definedAt;
+  std::string prefix;         // weight-key prefix: "" or "layer1.0."
+  std::optional<Location> caller; // the call site of this block call
+};
 
 class MLIRGen;
 
 /// A layer's arguments bound to its parameter names.
 struct CallArgs {
   const Expr *call;
+  Location loc; // the call's location, with the call chain
   llvm::SmallVector<const Expr *, 8> values; // by parameter index, or null
   llvm::ArrayRef<const char *> names;
   const Expr *get(llvm::StringRef name) const {
@@ -71,35 +97,61 @@ public:
 
   // Layer builders (see layerTable()).
   FailureOr<Value> conv2d(const CallArgs &a);
+  FailureOr<Value> depthwiseConv2d(const CallArgs &a);
+  FailureOr<Value> pointwiseConv2d(const CallArgs &a);
   FailureOr<Value> linear(const CallArgs &a);
+  FailureOr<Value> batchNorm(const CallArgs &a);
   FailureOr<Value> maxPool2d(const CallArgs &a);
   FailureOr<Value> avgPool2d(const CallArgs &a);
   FailureOr<Value> globalAvgPool(const CallArgs &a);
   FailureOr<Value> flatten(const CallArgs &a);
-  FailureOr<Value> relu(const CallArgs &a);
-  FailureOr<Value> add(const CallArgs &a);
+  FailureOr<Value> reshape(const CallArgs &a);
+  FailureOr<Value> concat(const CallArgs &a);
+  FailureOr<Value> softmax(const CallArgs &a);
+  FailureOr<Value> leakyRelu(const CallArgs &a);
+  template <typename OpTy> FailureOr<Value> activation(const CallArgs &a);
+  template <typename OpTy> FailureOr<Value> binary(const CallArgs &a);
 
 private:
   LogicalResult model(const Model &m);
-  FailureOr<Value> expr(const Expr &e);
+  LogicalResult bindings(const std::vector<Binding> &body);
+  LogicalResult define(const std::string &name, Location loc);
+  FailureOr<Value> tensor(const Expr &e);
+  FailureOr<Scalar> scalar(const Expr &e);
   FailureOr<Value> call(const Expr &e);
+  FailureOr<Value> callBlock(const Expr &e, const ast::Block &block);
   FailureOr<CallArgs> bindArgs(const Expr &e, const LayerDef &def);
+
+  /// `loc` inside the current block call chain.
+  Location at(Location loc) const {
+    return scope->caller ? CallSiteLoc::get(loc, *scope->caller) : loc;
+  }
 
   // Typed arguments.
   FailureOr<Value> tensorArg(const CallArgs &a, const char *name);
   FailureOr<int64_t> intArg(const CallArgs &a, const char *name,
                             int64_t defaultValue, int64_t min);
+  FailureOr<double> floatArg(const CallArgs &a, const char *name,
+                             double defaultValue);
   FailureOr<bool> boolArg(const CallArgs &a, const char *name,
                           bool defaultValue);
+  FailureOr<llvm::SmallVector<int64_t, 4>>
+  intListArg(const CallArgs &a, const char *name, int64_t min);
   FailureOr<llvm::SmallVector<int64_t, 2>>
   pairArg(const CallArgs &a, const char *name,
           llvm::ArrayRef<int64_t> defaultValue, int64_t min);
   FailureOr<Window> windowArgs(const CallArgs &a, ArrayRef<int64_t> inShape,
-                               ArrayRef<int64_t> kernel, bool hasDilation);
+                               ArrayRef<int64_t> kernel, bool isConv);
+  FailureOr<int64_t> intOf(const Expr &e, const char *name, int64_t min);
 
-  /// Fetches the parameter `<binding>.<suffix>` of the current layer.
-  FailureOr<Value> param(const Expr &call, llvm::StringRef suffix,
-                         ArrayRef<int64_t> shape, int64_t fanIn);
+  FailureOr<Value> convLayer(const CallArgs &a, Value x, int64_t out,
+                             ArrayRef<int64_t> kernel, int64_t groups);
+  /// Fetches the parameter `<prefix><binding>.<suffix>` of the current layer.
+  FailureOr<Value> param(const CallArgs &a, llvm::StringRef suffix,
+                         ArrayRef<int64_t> shape, RandomInit init);
+  /// Claims the current binding for the layer (or block call) at `loc`: a
+  /// binding names the weights of at most one.
+  LogicalResult claimBinding(const CallArgs &a);
   RankedTensorType tensorType(ArrayRef<int64_t> shape) {
     return RankedTensorType::get(shape, builder.getF32Type());
   }
@@ -108,11 +160,12 @@ private:
   MLIRContext &ctx;
   OpBuilder builder;
   WeightSource *weights;
-  llvm::StringMap<Value> env;
-  llvm::StringMap<Location> definedAt;
-  // The binding being built and the first layer with parameters in it.
+  llvm::StringMap<const ast::Block *> blocks;
+  Scope *scope = nullptr;
+  unsigned callDepth = 0;
+  // The binding being built and the layer with weights in it.
   const Binding *binding = nullptr;
-  std::optional<Location> paramLayer;
+  std::optional<Location> bindingOwner;
   bool reportedNoWeights = false;
 };
 
@@ -131,6 +184,17 @@ static std::string kindName(const Expr &e) {
   case Expr::Kind::String: return "a string";
   case Expr::Kind::List: return "a list";
   case Expr::Kind::Call: return "a call to '" + e.text + "'";
+  case Expr::Kind::Binary:
+  case Expr::Kind::Neg: return "an arithmetic expression";
+  }
+  return "?";
+}
+
+static const char *kindName(Scalar::Kind k) {
+  switch (k) {
+  case Scalar::Kind::Int: return "an integer";
+  case Scalar::Kind::Float: return "a number";
+  case Scalar::Kind::Bool: return "a boolean";
   }
   return "?";
 }
@@ -151,13 +215,28 @@ static std::string suggest(llvm::StringRef name,
 }
 
 //===----------------------------------------------------------------------===//
-// Models and expressions
+// Models, blocks and expressions
 //===----------------------------------------------------------------------===//
 
 OwningOpRef<ModuleOp> MLIRGen::build(const File &file) {
   OwningOpRef<ModuleOp> module = ModuleOp::create(builder.getUnknownLoc());
+  for (const ast::Block &b : file.blocks) {
+    bool isLayer = llvm::any_of(layerTable(), [&](const LayerDef &d) {
+      return b.name == d.name;
+    });
+    if (isLayer) {
+      emitError(b.loc) << "block '" << b.name << "' has the name of a layer";
+      return nullptr;
+    }
+    if (!blocks.insert({b.name, &b}).second) {
+      emitError(b.loc) << "block '" << b.name << "' is defined twice";
+      return nullptr;
+    }
+  }
   if (file.models.empty()) {
-    emitError(builder.getUnknownLoc()) << "the file defines no model";
+    emitError(file.blocks.empty() ? builder.getUnknownLoc()
+                                  : file.blocks.front().loc)
+        << "the file defines no model";
     return nullptr;
   }
   if (file.models.size() > 1) {
@@ -177,6 +256,33 @@ OwningOpRef<ModuleOp> MLIRGen::build(const File &file) {
   return module;
 }
 
+LogicalResult MLIRGen::define(const std::string &name, Location loc) {
+  auto prev = scope->definedAt.find(name);
+  if (prev == scope->definedAt.end()) {
+    scope->definedAt.insert({name, loc});
+    return success();
+  }
+  InFlightDiagnostic d = emitError(at(loc)) << "'" << name
+                                            << "' is already defined";
+  d.attachNote(at(prev->second)) << "first defined here";
+  return failure();
+}
+
+LogicalResult MLIRGen::bindings(const std::vector<Binding> &body) {
+  for (const Binding &b : body) {
+    if (failed(define(b.name, b.loc)))
+      return failure();
+    binding = &b;
+    bindingOwner.reset();
+    auto v = tensor(*b.value);
+    if (failed(v))
+      return failure();
+    scope->tensors[b.name] = *v;
+  }
+  binding = nullptr;
+  return success();
+}
+
 LogicalResult MLIRGen::model(const Model &m) {
   static const llvm::StringSet<> reserved = {
       "main", "malloc", "free", "aligned_alloc", "memcpy", "memset",
@@ -185,6 +291,8 @@ LogicalResult MLIRGen::model(const Model &m) {
       llvm::StringRef(m.name).starts_with("convc_"))
     return emitError(m.loc) << "'" << m.name
                             << "' is reserved and cannot name a model";
+  Scope top;
+  scope = &top;
   llvm::SmallVector<Type> argTypes;
   for (const Param &p : m.params) {
     if (failed(checkSize(p.loc, p.type.shape)))
@@ -193,36 +301,20 @@ LogicalResult MLIRGen::model(const Model &m) {
   }
   auto func = func::FuncOp::create(builder, m.loc, m.name,
                                    builder.getFunctionType(argTypes, {}));
-  Block *entry = func.addEntryBlock();
+  mlir::Block *entry = func.addEntryBlock();
   for (auto [i, p] : llvm::enumerate(m.params)) {
     func.setArgAttr(i, "cnn.name", builder.getStringAttr(p.name));
-    env[p.name] = entry->getArgument(i);
-    definedAt.insert({p.name, p.loc});
+    top.tensors[p.name] = entry->getArgument(i);
+    top.definedAt.insert({p.name, p.loc});
   }
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToEnd(entry);
-
-  for (const Binding &b : m.body) {
-    auto prev = definedAt.find(b.name);
-    if (prev != definedAt.end()) {
-      InFlightDiagnostic d = emitError(b.loc)
-                             << "'" << b.name << "' is already defined";
-      d.attachNote(prev->second) << "first defined here";
-      return failure();
-    }
-    binding = &b;
-    paramLayer.reset();
-    auto v = expr(*b.value);
-    if (failed(v))
-      return failure();
-    env[b.name] = *v;
-    definedAt.insert({b.name, b.loc});
-  }
-  binding = nullptr;
+  if (failed(bindings(m.body)))
+    return failure();
 
   llvm::SmallVector<Value> results;
   for (const ExprPtr &r : m.results) {
-    auto v = expr(*r);
+    auto v = tensor(*r);
     if (failed(v))
       return failure();
     results.push_back(*v);
@@ -250,24 +342,108 @@ LogicalResult MLIRGen::model(const Model &m) {
                                     << "' is used twice";
     func.setResultAttr(i, "cnn.name", builder.getStringAttr(name));
   }
+  scope = nullptr;
   return success();
 }
 
-FailureOr<Value> MLIRGen::expr(const Expr &e) {
+FailureOr<Value> MLIRGen::tensor(const Expr &e) {
   if (e.kind == Expr::Kind::Call)
     return call(e);
   if (e.kind != Expr::Kind::Name)
-    return emitError(e.loc) << "expected a tensor, found " << kindName(e),
+    return emitError(at(e.loc)) << "expected a tensor, found " << kindName(e),
            failure();
-  auto it = env.find(e.text);
-  if (it != env.end())
+  auto it = scope->tensors.find(e.text);
+  if (it != scope->tensors.end())
     return it->second;
+  if (scope->scalars.count(e.text))
+    return emitError(at(e.loc)) << "expected a tensor, but '" << e.text
+                                << "' is a scalar parameter",
+           failure();
   llvm::SmallVector<llvm::StringRef> known;
-  for (auto &kv : env)
+  for (auto &kv : scope->tensors)
     known.push_back(kv.first());
-  return emitError(e.loc) << "unknown name '" << e.text << "'"
-                          << suggest(e.text, known),
+  return emitError(at(e.loc)) << "unknown name '" << e.text << "'"
+                              << suggest(e.text, known),
          failure();
+}
+
+FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Int:
+    return Scalar::ofInt(e.intValue);
+  case Expr::Kind::Float:
+    return Scalar::ofFloat(e.floatValue);
+  case Expr::Kind::Bool:
+    return Scalar::ofBool(e.intValue != 0);
+  case Expr::Kind::Name: {
+    auto it = scope->scalars.find(e.text);
+    if (it != scope->scalars.end())
+      return it->second;
+    if (scope->tensors.count(e.text))
+      return emitError(at(e.loc)) << "expected a number, but '" << e.text
+                                  << "' is a tensor",
+             failure();
+    llvm::SmallVector<llvm::StringRef> known;
+    for (auto &kv : scope->scalars)
+      known.push_back(kv.first());
+    return emitError(at(e.loc)) << "unknown name '" << e.text << "'"
+                                << suggest(e.text, known),
+           failure();
+  }
+  case Expr::Kind::Neg: {
+    auto v = scalar(*e.args[0]);
+    if (failed(v))
+      return failure();
+    if (v->kind == Scalar::Kind::Bool)
+      return emitError(at(e.loc)) << "cannot negate a boolean", failure();
+    return v->kind == Scalar::Kind::Int ? Scalar::ofInt(-v->i)
+                                        : Scalar::ofFloat(-v->f);
+  }
+  case Expr::Kind::Binary: {
+    auto l = scalar(*e.args[0]);
+    if (failed(l))
+      return failure();
+    auto r = scalar(*e.args[1]);
+    if (failed(r))
+      return failure();
+    if (l->kind == Scalar::Kind::Bool || r->kind == Scalar::Kind::Bool)
+      return emitError(at(e.loc)) << "'" << e.text
+                                  << "' needs numbers, not booleans",
+             failure();
+    char op = e.text[0];
+    if (l->kind == Scalar::Kind::Int && r->kind == Scalar::Kind::Int) {
+      // Integer arithmetic, with '/' rounding down as Python's '//'.
+      if (op == '/' && r->i == 0)
+        return emitError(at(e.loc)) << "division by zero", failure();
+      int64_t v = 0;
+      bool overflow = false;
+      switch (op) {
+      case '+': overflow = __builtin_add_overflow(l->i, r->i, &v); break;
+      case '-': overflow = __builtin_sub_overflow(l->i, r->i, &v); break;
+      case '*': overflow = __builtin_mul_overflow(l->i, r->i, &v); break;
+      default:
+        if (l->i == INT64_MIN && r->i == -1) {
+          overflow = true;
+          break;
+        }
+        v = l->i / r->i - ((l->i % r->i != 0) && ((l->i < 0) != (r->i < 0)));
+      }
+      if (overflow)
+        return emitError(at(e.loc)) << "integer overflow", failure();
+      return Scalar::ofInt(v);
+    }
+    double a = l->f, b = r->f;
+    switch (op) {
+    case '+': return Scalar::ofFloat(a + b);
+    case '-': return Scalar::ofFloat(a - b);
+    case '*': return Scalar::ofFloat(a * b);
+    default: return Scalar::ofFloat(a / b);
+    }
+  }
+  default:
+    return emitError(at(e.loc)) << "expected a number, found " << kindName(e),
+           failure();
+  }
 }
 
 FailureOr<Value> MLIRGen::call(const Expr &e) {
@@ -279,19 +455,127 @@ FailureOr<Value> MLIRGen::call(const Expr &e) {
       return failure();
     return (this->*def.build)(*args);
   }
+  auto block = blocks.find(e.text);
+  if (block != blocks.end())
+    return callBlock(e, *block->second);
   llvm::SmallVector<llvm::StringRef> known;
   for (const LayerDef &def : layerTable())
     known.push_back(def.name);
-  return emitError(e.loc) << "unknown layer '" << e.text << "'"
-                          << suggest(e.text, known),
+  for (auto &kv : blocks)
+    known.push_back(kv.first());
+  return emitError(at(e.loc)) << "unknown layer or block '" << e.text << "'"
+                              << suggest(e.text, known),
          failure();
 }
 
+FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
+  Location callLoc = at(e.loc);
+  if (callDepth >= kMaxCallDepth)
+    return emitError(callLoc) << "block calls nest more than "
+                              << kMaxCallDepth << " deep (is '" << e.text
+                              << "' recursive?)",
+           failure();
+  CallArgs self{&e, callLoc, {}, {}};
+  if (failed(claimBinding(self)))
+    return failure();
+
+  // Bind the arguments: positional, then by name.
+  if (e.args.size() > block.params.size())
+    return emitError(at(e.args[block.params.size()]->loc))
+               << "block '" << block.name << "' takes at most "
+               << block.params.size() << " argument(s)",
+           failure();
+  llvm::SmallVector<const Expr *> given(block.params.size(), nullptr);
+  for (auto [i, arg] : llvm::enumerate(e.args))
+    given[i] = arg.get();
+  for (const KwArg &kw : e.kwargs) {
+    auto it = llvm::find_if(block.params, [&](const BlockParam &p) {
+      return p.name == kw.name;
+    });
+    if (it == block.params.end()) {
+      llvm::SmallVector<llvm::StringRef> known;
+      for (const BlockParam &p : block.params)
+        known.push_back(p.name);
+      return emitError(at(kw.loc)) << "block '" << block.name
+                                   << "' has no parameter '" << kw.name << "'"
+                                   << suggest(kw.name, known),
+             failure();
+    }
+    size_t idx = it - block.params.begin();
+    if (given[idx])
+      return emitError(at(kw.loc)) << "'" << kw.name
+                                   << "' is already given by position",
+             failure();
+    given[idx] = kw.value.get();
+  }
+
+  Scope inner;
+  inner.prefix = scope->prefix + binding->name + ".";
+  inner.caller = callLoc;
+  for (auto [i, p] : llvm::enumerate(block.params)) {
+    // Arguments are evaluated where the call is; defaults inside the block,
+    // where the parameters before them are visible.
+    Scope *evalScope = scope;
+    const Expr *value = given[i];
+    if (!value) {
+      value = p.defaultValue.get();
+      evalScope = &inner;
+    }
+    if (!value)
+      return emitError(callLoc) << "block '" << block.name << "' needs '"
+                                << p.name << "'",
+             failure();
+    std::swap(scope, evalScope);
+    if (p.kind == BlockParam::Kind::Tensor) {
+      auto v = tensor(*value);
+      std::swap(scope, evalScope);
+      if (failed(v))
+        return failure();
+      inner.tensors[p.name] = *v;
+    } else {
+      auto v = scalar(*value);
+      std::swap(scope, evalScope);
+      if (failed(v))
+        return failure();
+      bool ok = (p.kind == BlockParam::Kind::Int && v->kind == Scalar::Kind::Int) ||
+                (p.kind == BlockParam::Kind::Bool && v->kind == Scalar::Kind::Bool) ||
+                (p.kind == BlockParam::Kind::Float && v->kind != Scalar::Kind::Bool);
+      if (!ok)
+        return emitError(at(value->loc))
+                   << "parameter '" << p.name << "' of block '" << block.name
+                   << "' is " << (p.kind == BlockParam::Kind::Int     ? "an int"
+                                  : p.kind == BlockParam::Kind::Bool ? "a bool"
+                                                                     : "a float")
+                   << ", got " << kindName(v->kind),
+               failure();
+      if (p.kind == BlockParam::Kind::Float)
+        v = Scalar::ofFloat(v->f);
+      inner.scalars[p.name] = *v;
+    }
+    inner.definedAt.insert({p.name, p.loc});
+  }
+
+  // Evaluate the body in the block's scope.
+  Scope *outer = scope;
+  const Binding *outerBinding = binding;
+  std::optional<Location> outerOwner = bindingOwner;
+  scope = &inner;
+  ++callDepth;
+  FailureOr<Value> result = failure();
+  if (succeeded(bindings(block.body)))
+    result = tensor(*block.result);
+  --callDepth;
+  scope = outer;
+  binding = outerBinding;
+  bindingOwner = outerOwner;
+  return result;
+}
+
 FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
-  CallArgs a{&e, {}, def.params};
+  CallArgs a{&e, at(e.loc), {}, def.params};
   a.values.assign(def.params.size(), nullptr);
   if (e.args.size() > def.params.size())
-    return emitError(e.args[def.params.size()]->loc)
+    return emitError(at(e.args[def.params.size()]->loc))
                << def.name << " takes at most " << def.params.size()
                << " argument(s)",
            failure();
@@ -304,20 +588,20 @@ FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
     if (it == def.params.end()) {
       llvm::SmallVector<llvm::StringRef> known(def.params.begin(),
                                                def.params.end());
-      return emitError(kw.loc) << def.name << " has no argument '" << kw.name
-                               << "'" << suggest(kw.name, known),
+      return emitError(at(kw.loc)) << def.name << " has no argument '"
+                                   << kw.name << "'" << suggest(kw.name, known),
              failure();
     }
     size_t idx = it - def.params.begin();
     if (a.values[idx])
-      return emitError(kw.loc) << "'" << kw.name
-                               << "' is already given by position",
+      return emitError(at(kw.loc)) << "'" << kw.name
+                                   << "' is already given by position",
              failure();
     a.values[idx] = kw.value.get();
   }
   for (unsigned i = 0; i < def.numRequired; ++i)
     if (!a.values[i])
-      return emitError(e.loc) << def.name << " needs '" << def.params[i]
+      return emitError(a.loc) << def.name << " needs '" << def.params[i]
                               << "'",
              failure();
   return a;
@@ -328,7 +612,30 @@ FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
 //===----------------------------------------------------------------------===//
 
 FailureOr<Value> MLIRGen::tensorArg(const CallArgs &a, const char *name) {
-  return expr(*a.get(name));
+  return tensor(*a.get(name));
+}
+
+FailureOr<int64_t> MLIRGen::intOf(const Expr &e, const char *name,
+                                  int64_t min) {
+  if (e.kind == Expr::Kind::List || e.kind == Expr::Kind::String ||
+      e.kind == Expr::Kind::Call)
+    return emitError(at(e.loc)) << "'" << name
+                                << "' must be an integer, found "
+                                << kindName(e),
+           failure();
+  auto v = scalar(e);
+  if (failed(v))
+    return failure();
+  if (v->kind != Scalar::Kind::Int)
+    return emitError(at(e.loc)) << "'" << name
+                                << "' must be an integer, found "
+                                << kindName(v->kind),
+           failure();
+  if (v->i < min)
+    return emitError(at(e.loc)) << "'" << name << "' must be at least " << min
+                                << ", got " << v->i,
+           failure();
+  return v->i;
 }
 
 FailureOr<int64_t> MLIRGen::intArg(const CallArgs &a, const char *name,
@@ -336,15 +643,21 @@ FailureOr<int64_t> MLIRGen::intArg(const CallArgs &a, const char *name,
   const Expr *e = a.get(name);
   if (!e)
     return defaultValue;
-  if (e->kind != Expr::Kind::Int)
-    return emitError(e->loc) << "'" << name << "' must be an integer, found "
-                             << kindName(*e),
+  return intOf(*e, name, min);
+}
+
+FailureOr<double> MLIRGen::floatArg(const CallArgs &a, const char *name,
+                                    double defaultValue) {
+  const Expr *e = a.get(name);
+  if (!e)
+    return defaultValue;
+  auto v = scalar(*e);
+  if (failed(v))
+    return failure();
+  if (v->kind == Scalar::Kind::Bool)
+    return emitError(at(e->loc)) << "'" << name << "' must be a number",
            failure();
-  if (e->intValue < min)
-    return emitError(e->loc) << "'" << name << "' must be at least " << min
-                             << ", got " << e->intValue,
-           failure();
-  return e->intValue;
+  return v->f;
 }
 
 FailureOr<bool> MLIRGen::boolArg(const CallArgs &a, const char *name,
@@ -352,12 +665,35 @@ FailureOr<bool> MLIRGen::boolArg(const CallArgs &a, const char *name,
   const Expr *e = a.get(name);
   if (!e)
     return defaultValue;
-  if (e->kind != Expr::Kind::Bool)
-    return emitError(e->loc) << "'" << name
-                             << "' must be true or false, found "
-                             << kindName(*e),
+  auto v = e->kind == Expr::Kind::Bool || e->kind == Expr::Kind::Name
+               ? scalar(*e)
+               : FailureOr<Scalar>(Scalar::ofInt(0));
+  if (failed(v))
+    return failure();
+  if (v->kind != Scalar::Kind::Bool)
+    return emitError(at(e->loc)) << "'" << name
+                                 << "' must be true or false, found "
+                                 << kindName(*e),
            failure();
-  return e->intValue != 0;
+  return v->i != 0;
+}
+
+FailureOr<llvm::SmallVector<int64_t, 4>>
+MLIRGen::intListArg(const CallArgs &a, const char *name, int64_t min) {
+  const Expr *e = a.get(name);
+  if (e->kind != Expr::Kind::List)
+    return emitError(at(e->loc)) << "'" << name
+                                 << "' must be a list of integers, found "
+                                 << kindName(*e),
+           failure();
+  llvm::SmallVector<int64_t, 4> out;
+  for (const ExprPtr &item : e->args) {
+    auto v = intOf(*item, name, min);
+    if (failed(v))
+      return failure();
+    out.push_back(*v);
+  }
+  return out;
 }
 
 FailureOr<llvm::SmallVector<int64_t, 2>>
@@ -366,27 +702,23 @@ MLIRGen::pairArg(const CallArgs &a, const char *name,
   const Expr *e = a.get(name);
   if (!e)
     return llvm::SmallVector<int64_t, 2>(defaultValue);
-  llvm::SmallVector<const Expr *, 2> items;
-  if (e->kind == Expr::Kind::Int) {
-    items = {e, e};
-  } else if (e->kind == Expr::Kind::List && e->args.size() == 2) {
-    items = {e->args[0].get(), e->args[1].get()};
-  } else {
-    return emitError(e->loc) << "'" << name
-                             << "' must be an integer or a list [h, w], "
-                                "found "
-                             << kindName(*e),
-           failure();
-  }
-  llvm::SmallVector<int64_t, 2> out;
-  for (const Expr *item : items) {
-    if (item->kind != Expr::Kind::Int || item->intValue < min)
-      return emitError(item->loc) << "'" << name
-                                  << "' entries must be integers >= " << min,
+  if (e->kind == Expr::Kind::List) {
+    if (e->args.size() != 2)
+      return emitError(at(e->loc)) << "'" << name
+                                   << "' must be an integer or a list [h, w]",
              failure();
-    out.push_back(item->intValue);
+    auto h = intOf(*e->args[0], name, min);
+    if (failed(h))
+      return failure();
+    auto w = intOf(*e->args[1], name, min);
+    if (failed(w))
+      return failure();
+    return llvm::SmallVector<int64_t, 2>{*h, *w};
   }
-  return out;
+  auto v = intOf(*e, name, min);
+  if (failed(v))
+    return failure();
+  return llvm::SmallVector<int64_t, 2>{*v, *v};
 }
 
 /// Reads `stride` (default: `kernel` for pooling, 1 otherwise), `dilation`
@@ -394,12 +726,12 @@ MLIRGen::pairArg(const CallArgs &a, const char *name,
 /// valid / same / full).
 FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
                                       ArrayRef<int64_t> inShape,
-                                      ArrayRef<int64_t> kernel,
-                                      bool isConv) {
+                                      ArrayRef<int64_t> kernel, bool isConv) {
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
   int64_t one[] = {1, 1};
-  auto strides = pairArg(a, "stride", isConv ? ArrayRef<int64_t>(one) : kernel, 1);
+  auto strides =
+      pairArg(a, "stride", isConv ? ArrayRef<int64_t>(one) : kernel, 1);
   if (failed(strides))
     return failure();
   w.strides = *strides;
@@ -414,7 +746,13 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
   w.pad.assign(4, 0);
   if (!p)
     return w;
-  if (p->kind == Expr::Kind::Name) {
+  static const llvm::StringSet<> modes = {"same", "valid", "full"};
+  if (p->kind == Expr::Kind::Name && !scope->scalars.count(p->text)) {
+    if (!modes.contains(p->text))
+      return emitError(at(p->loc)) << "'pad' must be an integer, a list, or "
+                                      "one of valid, same, full; found '"
+                                   << p->text << "'",
+             failure();
     for (int i = 0; i < 2; ++i) {
       int64_t k = w.dilations[i] * (w.kernel[i] - 1) + 1;
       int64_t lo = 0, hi = 0;
@@ -428,11 +766,6 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
         hi = total - lo;
       } else if (p->text == "full") {
         lo = hi = k - 1;
-      } else if (p->text != "valid") {
-        return emitError(p->loc) << "'pad' must be an integer, a list, or "
-                                    "one of valid, same, full; found '"
-                                 << p->text << "'",
-               failure();
       }
       w.pad[i] = lo;
       w.pad[i + 2] = hi;
@@ -441,21 +774,18 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
   }
   if (p->kind == Expr::Kind::List && p->args.size() == 4) {
     for (int i = 0; i < 4; ++i) {
-      const Expr *item = p->args[i].get();
-      if (item->kind != Expr::Kind::Int || item->intValue < 0)
-        return emitError(item->loc)
-                   << "'pad' entries must be non-negative integers",
-               failure();
-      w.pad[i] = item->intValue;
+      auto v = intOf(*p->args[i], "pad", 0);
+      if (failed(v))
+        return failure();
+      w.pad[i] = *v;
     }
     return w;
   }
-  bool isPair = p->kind == Expr::Kind::List && p->args.size() == 2;
-  if (p->kind != Expr::Kind::Int && !isPair)
-    return emitError(p->loc) << "'pad' must be an integer, [h, w], [top, "
-                                "left, bottom, right], valid, same or full; "
-                                "found "
-                             << kindName(*p),
+  if (p->kind == Expr::Kind::List && p->args.size() != 2)
+    return emitError(at(p->loc)) << "'pad' must be an integer, [h, w], [top, "
+                                    "left, bottom, right], valid, same or "
+                                    "full; found a list of "
+                                 << p->args.size(),
            failure();
   auto hw = pairArg(a, "pad", {0, 0}, 0);
   if (failed(hw))
@@ -478,37 +808,43 @@ LogicalResult MLIRGen::checkSize(Location loc, ArrayRef<int64_t> shape) {
   return success();
 }
 
-FailureOr<Value> MLIRGen::param(const Expr &call, llvm::StringRef suffix,
-                                ArrayRef<int64_t> shape, int64_t fanIn) {
+LogicalResult MLIRGen::claimBinding(const CallArgs &a) {
   if (!binding)
-    return emitError(call.loc) << "a layer with weights ('" << call.text
-                               << "') must be bound to a name, which names "
-                                  "its weights",
+    return emitError(a.loc) << "'" << a.call->text
+                            << "' has weights, so it must be bound to a name "
+                               "that names them",
            failure();
-  if (paramLayer && *paramLayer != call.loc) {
-    InFlightDiagnostic d = emitError(call.loc)
+  if (bindingOwner && *bindingOwner != a.loc) {
+    InFlightDiagnostic d = emitError(a.loc)
                            << "'" << binding->name
                            << "' already has a layer with weights; bind "
                               "each such layer to its own name";
-    d.attachNote(*paramLayer) << "the first one is here";
+    d.attachNote(*bindingOwner) << "the first one is here";
     return failure();
   }
-  paramLayer = call.loc;
-  std::string key = binding->name + "." + suffix.str();
-  if (failed(checkSize(call.loc, shape)))
+  bindingOwner = a.loc;
+  return success();
+}
+
+FailureOr<Value> MLIRGen::param(const CallArgs &a, llvm::StringRef suffix,
+                                ArrayRef<int64_t> shape, RandomInit init) {
+  if (failed(claimBinding(a)))
+    return failure();
+  std::string key = scope->prefix + binding->name + "." + suffix.str();
+  if (failed(checkSize(a.loc, shape)))
     return failure();
   if (!weights) {
     if (!reportedNoWeights)
-      emitError(call.loc) << "the model has parameters ('" << key
-                          << "'); pass --weights FILE.safetensors or "
-                             "--random-weights=SEED";
+      emitError(a.loc) << "the model has parameters ('" << key
+                       << "'); pass --weights FILE.safetensors or "
+                          "--random-weights=SEED";
     reportedNoWeights = true;
     return failure();
   }
-  auto value = weights->get(key, tensorType(shape), fanIn, call.loc);
+  auto value = weights->get(key, tensorType(shape), init, a.loc);
   if (failed(value))
     return failure();
-  return cnn::WeightOp::create(builder, call.loc, builder.getStringAttr(key),
+  return cnn::WeightOp::create(builder, a.loc, builder.getStringAttr(key),
                                *value)
       .getResult();
 }
@@ -517,51 +853,84 @@ FailureOr<Value> MLIRGen::param(const Expr &call, llvm::StringRef suffix,
 // Layers
 //===----------------------------------------------------------------------===//
 
+/// The convolution shared by conv2d and its depthwise and pointwise forms.
+FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
+                                    ArrayRef<int64_t> kernel, int64_t groups) {
+  auto bias = boolArg(a, "bias", true);
+  if (failed(bias))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(x);
+  auto win = windowArgs(a, in, kernel, /*isConv=*/true);
+  if (failed(win))
+    return failure();
+  int64_t c = in.size() == 4 ? in[1] : 0;
+  cnn::Shape wShape{out, c / groups, kernel[0], kernel[1]};
+  cnn::Shape bShape{out};
+  auto result = cnn::inferConv2dShape(
+      a.loc, in, wShape,
+      *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt,
+      win->strides, win->dilations, win->pad, groups);
+  if (failed(result) || failed(checkSize(a.loc, *result)))
+    return failure();
+  RandomInit init{wShape[1] * wShape[2] * wShape[3]};
+  auto w = param(a, "weight", wShape, init);
+  if (failed(w))
+    return failure();
+  Value b;
+  if (*bias) {
+    auto bv = param(a, "bias", bShape, init);
+    if (failed(bv))
+      return failure();
+    b = *bv;
+  }
+  return cnn::Conv2dOp::create(builder, a.loc, tensorType(*result), x, *w, b,
+                               builder.getDenseI64ArrayAttr(win->strides),
+                               builder.getDenseI64ArrayAttr(win->dilations),
+                               builder.getDenseI64ArrayAttr(win->pad),
+                               builder.getI64IntegerAttr(groups))
+      .getResult();
+}
+
 FailureOr<Value> MLIRGen::conv2d(const CallArgs &a) {
-  const Expr &e = *a.call;
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
   auto out = intArg(a, "out", 0, 1);
   auto kernel = pairArg(a, "kernel", {}, 1);
   auto groups = intArg(a, "groups", 1, 1);
-  auto bias = boolArg(a, "bias", true);
-  if (failed(out) || failed(kernel) || failed(groups) || failed(bias))
+  if (failed(out) || failed(kernel) || failed(groups))
+    return failure();
+  return convLayer(a, *x, *out, *kernel, *groups);
+}
+
+FailureOr<Value> MLIRGen::depthwiseConv2d(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
+  auto kernel = pairArg(a, "kernel", {}, 1);
+  auto multiplier = intArg(a, "multiplier", 1, 1);
+  if (failed(kernel) || failed(multiplier))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  auto win = windowArgs(a, in, *kernel, /*isConv=*/true);
-  if (failed(win))
+  if (in.size() != 4)
+    return emitError(a.loc) << "depthwise_conv2d: expects an NCHW input, got "
+                            << cnn::formatShape(in),
+           failure();
+  return convLayer(a, *x, in[1] * *multiplier, *kernel, in[1]);
+}
+
+FailureOr<Value> MLIRGen::pointwiseConv2d(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  if (failed(x))
     return failure();
-  int64_t c = in.size() == 4 ? in[1] : 0;
-  cnn::Shape wShape{*out, c / *groups, (*kernel)[0], (*kernel)[1]};
-  cnn::Shape bShape{*out};
-  auto result = cnn::inferConv2dShape(
-      e.loc, in, wShape, *bias ? std::optional<ArrayRef<int64_t>>(bShape)
-                               : std::nullopt,
-      win->strides, win->dilations, win->pad, *groups);
-  if (failed(result) || failed(checkSize(e.loc, *result)))
+  auto out = intArg(a, "out", 0, 1);
+  if (failed(out))
     return failure();
-  int64_t fanIn = wShape[1] * wShape[2] * wShape[3];
-  auto w = param(e, "weight", wShape, fanIn);
-  if (failed(w))
-    return failure();
-  Value b;
-  if (*bias) {
-    auto bv = param(e, "bias", bShape, fanIn);
-    if (failed(bv))
-      return failure();
-    b = *bv;
-  }
-  return cnn::Conv2dOp::create(builder, e.loc, tensorType(*result), *x, *w, b,
-                               builder.getDenseI64ArrayAttr(win->strides),
-                               builder.getDenseI64ArrayAttr(win->dilations),
-                               builder.getDenseI64ArrayAttr(win->pad),
-                               builder.getI64IntegerAttr(*groups))
-      .getResult();
+  int64_t one[] = {1, 1};
+  return convLayer(a, *x, *out, one, 1);
 }
 
 FailureOr<Value> MLIRGen::linear(const CallArgs &a) {
-  const Expr &e = *a.call;
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
@@ -573,39 +942,70 @@ FailureOr<Value> MLIRGen::linear(const CallArgs &a) {
   int64_t k = in.size() == 2 ? in[1] : 0;
   cnn::Shape wShape{*out, k}, bShape{*out};
   auto result = cnn::inferLinearShape(
-      e.loc, in, wShape,
+      a.loc, in, wShape,
       *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt);
-  if (failed(result) || failed(checkSize(e.loc, *result)))
+  if (failed(result) || failed(checkSize(a.loc, *result)))
     return failure();
-  auto w = param(e, "weight", wShape, k);
+  auto w = param(a, "weight", wShape, {k});
   if (failed(w))
     return failure();
   Value b;
   if (*bias) {
-    auto bv = param(e, "bias", bShape, k);
+    auto bv = param(a, "bias", bShape, {k});
     if (failed(bv))
       return failure();
     b = *bv;
   }
-  return cnn::LinearOp::create(builder, e.loc, tensorType(*result), *x, *w, b)
+  return cnn::LinearOp::create(builder, a.loc, tensorType(*result), *x, *w, b)
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::batchNorm(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  auto eps = floatArg(a, "eps", 1e-5);
+  if (failed(x) || failed(eps))
+    return failure();
+  if (*eps < 0)
+    return emitError(a.loc) << "batch_norm: 'eps' must not be negative",
+           failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  cnn::Shape c{in.size() >= 2 ? in[1] : 0};
+  ArrayRef<int64_t> params[] = {c, c, c, c};
+  if (failed(cnn::inferBatchNormShape(a.loc, in, params)))
+    return failure();
+  auto w = param(a, "weight", c, {1, true});
+  if (failed(w))
+    return failure();
+  auto b = param(a, "bias", c, {1});
+  if (failed(b))
+    return failure();
+  auto mean = param(a, "running_mean", c, {1});
+  if (failed(mean))
+    return failure();
+  auto var = param(a, "running_var", c, {1, true});
+  if (failed(var))
+    return failure();
+  return cnn::BatchNormOp::create(builder, a.loc, x->getType(), *x, *w, *b,
+                                  *mean, *var, builder.getF64FloatAttr(*eps))
       .getResult();
 }
 
 FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
-  const Expr &e = *a.call;
   auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
   auto kernel = pairArg(a, "kernel", {}, 1);
-  if (failed(x) || failed(kernel))
+  if (failed(kernel))
     return failure();
   auto win = windowArgs(a, shapeOf(*x), *kernel, /*isConv=*/false);
   if (failed(win))
     return failure();
   auto result = cnn::inferPool2dShape(
-      e.loc, "max_pool2d", shapeOf(*x),
+      a.loc, "max_pool2d", shapeOf(*x),
       {win->kernel, win->strides, win->dilations, win->pad});
   if (failed(result))
     return failure();
-  return cnn::MaxPool2dOp::create(builder, e.loc, tensorType(*result), *x,
+  return cnn::MaxPool2dOp::create(builder, a.loc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->dilations),
@@ -614,21 +1014,22 @@ FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
 }
 
 FailureOr<Value> MLIRGen::avgPool2d(const CallArgs &a) {
-  const Expr &e = *a.call;
   auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
   auto kernel = pairArg(a, "kernel", {}, 1);
   auto includePad = boolArg(a, "count_include_pad", true);
-  if (failed(x) || failed(kernel) || failed(includePad))
+  if (failed(kernel) || failed(includePad))
     return failure();
   auto win = windowArgs(a, shapeOf(*x), *kernel, /*isConv=*/false);
   if (failed(win))
     return failure();
   auto result = cnn::inferPool2dShape(
-      e.loc, "avg_pool2d", shapeOf(*x),
+      a.loc, "avg_pool2d", shapeOf(*x),
       {win->kernel, win->strides, win->dilations, win->pad});
   if (failed(result))
     return failure();
-  return cnn::AvgPool2dOp::create(builder, e.loc, tensorType(*result), *x,
+  return cnn::AvgPool2dOp::create(builder, a.loc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->pad),
@@ -640,11 +1041,10 @@ FailureOr<Value> MLIRGen::globalAvgPool(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
-  auto result = cnn::inferGlobalPoolShape(a.call->loc, shapeOf(*x));
+  auto result = cnn::inferGlobalPoolShape(a.loc, shapeOf(*x));
   if (failed(result))
     return failure();
-  return cnn::GlobalAvgPoolOp::create(builder, a.call->loc,
-                                      tensorType(*result), *x)
+  return cnn::GlobalAvgPoolOp::create(builder, a.loc, tensorType(*result), *x)
       .getResult();
 }
 
@@ -652,21 +1052,114 @@ FailureOr<Value> MLIRGen::flatten(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
-  auto result = cnn::inferFlattenShape(a.call->loc, shapeOf(*x));
+  auto result = cnn::inferFlattenShape(a.loc, shapeOf(*x));
   if (failed(result))
     return failure();
-  return cnn::FlattenOp::create(builder, a.call->loc, tensorType(*result), *x)
+  return cnn::FlattenOp::create(builder, a.loc, tensorType(*result), *x)
       .getResult();
 }
 
-FailureOr<Value> MLIRGen::relu(const CallArgs &a) {
+FailureOr<Value> MLIRGen::reshape(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
-  return cnn::ReluOp::create(builder, a.call->loc, *x).getResult();
+  auto shape = intListArg(a, "shape", -1);
+  if (failed(shape))
+    return failure();
+  // One -1 takes whatever the other dimensions leave, as in PyTorch.
+  int64_t numel = cast<RankedTensorType>(x->getType()).getNumElements();
+  int64_t known = 1, inferred = -1;
+  for (auto [i, d] : llvm::enumerate(*shape)) {
+    if (d == -1) {
+      if (inferred >= 0)
+        return emitError(a.loc) << "reshape: at most one dimension can be -1",
+               failure();
+      inferred = i;
+    } else if (d == 0) {
+      return emitError(a.loc) << "reshape: dimensions must be positive or -1",
+             failure();
+    } else {
+      known *= d;
+    }
+  }
+  if (inferred >= 0 && numel % known == 0)
+    (*shape)[inferred] = numel / known;
+  if ((inferred >= 0 && numel % known != 0) ||
+      (inferred < 0 && known != numel))
+    return emitError(a.loc) << "reshape: cannot reshape "
+                            << cnn::formatShape(shapeOf(*x)) << " ("
+                            << numel << " elements) into ["
+                            << llvm::join(llvm::map_range(*shape, [](int64_t d) {
+                                 return std::to_string(d);
+                               }), ", ")
+                            << "]",
+           failure();
+  return cnn::ReshapeOp::create(builder, a.loc, tensorType(*shape), *x)
+      .getResult();
 }
 
-FailureOr<Value> MLIRGen::add(const CallArgs &a) {
+FailureOr<Value> MLIRGen::concat(const CallArgs &a) {
+  const Expr *list = a.get("inputs");
+  if (list->kind != Expr::Kind::List || list->args.empty())
+    return emitError(at(list->loc))
+               << "concat: 'inputs' must be a list of tensors, [a, b, ...]",
+           failure();
+  llvm::SmallVector<Value> inputs;
+  llvm::SmallVector<ArrayRef<int64_t>> shapes;
+  for (const ExprPtr &item : list->args) {
+    auto v = tensor(*item);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+    shapes.push_back(shapeOf(*v));
+  }
+  auto dim = intArg(a, "dim", 1, 0);
+  if (failed(dim))
+    return failure();
+  auto result = cnn::inferConcatShape(a.loc, shapes, *dim);
+  if (failed(result))
+    return failure();
+  return cnn::ConcatOp::create(builder, a.loc, tensorType(*result), inputs,
+                               builder.getI64IntegerAttr(*dim))
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::softmax(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
+  auto dim = intArg(a, "dim", 1, 0);
+  if (failed(dim))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  if (*dim >= rank)
+    return emitError(a.loc) << "softmax: dimension " << *dim
+                            << " is out of range for rank " << rank,
+           failure();
+  return cnn::SoftmaxOp::create(builder, a.loc, *x,
+                                builder.getI64IntegerAttr(*dim))
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::leakyRelu(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  auto slope = floatArg(a, "negative_slope", 0.01);
+  if (failed(x) || failed(slope))
+    return failure();
+  return cnn::LeakyReluOp::create(builder, a.loc, *x,
+                                  builder.getF64FloatAttr(*slope))
+      .getResult();
+}
+
+template <typename OpTy>
+FailureOr<Value> MLIRGen::activation(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
+  return OpTy::create(builder, a.loc, *x).getResult();
+}
+
+template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
   auto lhs = tensorArg(a, "lhs");
   if (failed(lhs))
     return failure();
@@ -674,12 +1167,12 @@ FailureOr<Value> MLIRGen::add(const CallArgs &a) {
   if (failed(rhs))
     return failure();
   if (lhs->getType() != rhs->getType())
-    return emitError(a.call->loc)
-               << "add: operands have shapes "
-               << cnn::formatShape(shapeOf(*lhs)) << " and "
-               << cnn::formatShape(shapeOf(*rhs)) << "; they must match",
+    return emitError(a.loc) << a.call->text << ": operands have shapes "
+                            << cnn::formatShape(shapeOf(*lhs)) << " and "
+                            << cnn::formatShape(shapeOf(*rhs))
+                            << "; they must match",
            failure();
-  return cnn::AddOp::create(builder, a.call->loc, *lhs, *rhs).getResult();
+  return OpTy::create(builder, a.loc, *lhs, *rhs).getResult();
 }
 
 namespace {
@@ -690,7 +1183,16 @@ const std::vector<LayerDef> &layerTable() {
         "bias"},
        3,
        &MLIRGen::conv2d},
+      {"depthwise_conv2d",
+       {"input", "kernel", "stride", "pad", "dilation", "multiplier", "bias"},
+       2,
+       &MLIRGen::depthwiseConv2d},
+      {"pointwise_conv2d",
+       {"input", "out", "stride", "bias"},
+       2,
+       &MLIRGen::pointwiseConv2d},
       {"linear", {"input", "out", "bias"}, 2, &MLIRGen::linear},
+      {"batch_norm", {"input", "eps"}, 1, &MLIRGen::batchNorm},
       {"max_pool2d",
        {"input", "kernel", "stride", "pad", "dilation"},
        2,
@@ -701,8 +1203,18 @@ const std::vector<LayerDef> &layerTable() {
        &MLIRGen::avgPool2d},
       {"global_avg_pool", {"input"}, 1, &MLIRGen::globalAvgPool},
       {"flatten", {"input"}, 1, &MLIRGen::flatten},
-      {"relu", {"input"}, 1, &MLIRGen::relu},
-      {"add", {"lhs", "rhs"}, 2, &MLIRGen::add},
+      {"reshape", {"input", "shape"}, 2, &MLIRGen::reshape},
+      {"concat", {"inputs", "dim"}, 1, &MLIRGen::concat},
+      {"softmax", {"input", "dim"}, 1, &MLIRGen::softmax},
+      {"relu", {"input"}, 1, &MLIRGen::activation<cnn::ReluOp>},
+      {"relu6", {"input"}, 1, &MLIRGen::activation<cnn::Relu6Op>},
+      {"sigmoid", {"input"}, 1, &MLIRGen::activation<cnn::SigmoidOp>},
+      {"tanh", {"input"}, 1, &MLIRGen::activation<cnn::TanhOp>},
+      {"silu", {"input"}, 1, &MLIRGen::activation<cnn::SiluOp>},
+      {"hardswish", {"input"}, 1, &MLIRGen::activation<cnn::HardswishOp>},
+      {"leaky_relu", {"input", "negative_slope"}, 1, &MLIRGen::leakyRelu},
+      {"add", {"lhs", "rhs"}, 2, &MLIRGen::binary<cnn::AddOp>},
+      {"mul", {"lhs", "rhs"}, 2, &MLIRGen::binary<cnn::MulOp>},
   };
   return table;
 }

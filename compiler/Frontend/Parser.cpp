@@ -1,13 +1,19 @@
 //===- Parser.cpp - .cnn source to AST ------------------------------------===//
 //
-// file    := model*
+// file    := (block | model)*
+// block   := 'block' IDENT '(' [bparam {',' bparam}] ')'
+//            '{' binding* 'return' expr '}'
+// bparam  := IDENT [':' ('int' | 'float' | 'bool' | 'tensor')] ['=' expr]
 // model   := 'model' IDENT '(' [param {',' param}] ')'
 //            ['->' '(' IDENT {',' IDENT} ')'] '{' binding* return '}'
 // param   := IDENT ':' IDENT '[' INT {',' INT} ']'
 // binding := name '=' expr
 // return  := 'return' expr {',' expr}
-// expr    := name | IDENT '(' [arg {',' arg}] ')' | number | '-' number
-//          | 'true' | 'false' | STRING | '[' [expr {',' expr}] ']'
+// expr    := term {('+' | '-') term}
+// term    := unary {('*' | '/') unary}
+// unary   := '-' unary | primary
+// primary := name | IDENT '(' [arg {',' arg}] ')' | INT | FLOAT | STRING
+//          | 'true' | 'false' | '[' [expr {',' expr}] ']' | '(' expr ')'
 // arg     := expr | IDENT '=' expr
 // name    := IDENT {'.' (IDENT | INT)}
 //
@@ -71,6 +77,10 @@ private:
   }
 
   FailureOr<Model> parseModel();
+  FailureOr<Block> parseBlock();
+  mlir::LogicalResult parseBindings(std::vector<Binding> &body);
+  FailureOr<ExprPtr> parseBinary(unsigned level);
+  FailureOr<ExprPtr> parsePrimary();
   FailureOr<Param> parseParam();
   FailureOr<std::string> parseDottedName();
   FailureOr<ExprPtr> parseExpr();
@@ -88,8 +98,15 @@ private:
 FailureOr<File> Parser::parseFile() {
   File f;
   while (tok.kind != Tok::Eof) {
+    if (isKeyword("block")) {
+      auto b = parseBlock();
+      if (failed(b))
+        return failure();
+      f.blocks.push_back(std::move(*b));
+      continue;
+    }
     if (!isKeyword("model"))
-      return expected("'model'");
+      return expected("'model' or 'block'");
     auto m = parseModel();
     if (failed(m))
       return failure();
@@ -137,6 +154,22 @@ FailureOr<Model> Parser::parseModel() {
   }
   if (failed(expect(Tok::LBrace, "to open the model's body")))
     return failure();
+  if (failed(parseBindings(m.body)))
+    return failure();
+  m.returnLoc = here();
+  consume(); // 'return'
+  do {
+    auto r = parseExpr();
+    if (failed(r))
+      return failure();
+    m.results.push_back(std::move(*r));
+  } while (tok.kind == Tok::Comma && (consume(), true));
+  if (failed(expect(Tok::RBrace, "after the return statement")))
+    return failure();
+  return m;
+}
+
+mlir::LogicalResult Parser::parseBindings(std::vector<Binding> &body) {
   while (!isKeyword("return")) {
     if (tok.kind != Tok::Ident)
       return expected("a binding 'name = ...' or 'return'");
@@ -149,19 +182,66 @@ FailureOr<Model> Parser::parseModel() {
     auto value = parseExpr();
     if (failed(value))
       return failure();
-    m.body.push_back({*name, bindAt, std::move(*value)});
+    body.push_back({*name, bindAt, std::move(*value)});
   }
-  m.returnLoc = here();
+  return mlir::success();
+}
+
+FailureOr<Block> Parser::parseBlock() {
+  Location at = here();
+  consume(); // 'block'
+  if (tok.kind != Tok::Ident)
+    return expected("the block's name");
+  Block b{tok.text.str(), at, {}, {}, nullptr, at};
+  consume();
+  if (failed(expect(Tok::LParen, "after the block's name")))
+    return failure();
+  llvm::StringSet<> seen;
+  if (tok.kind != Tok::RParen) {
+    do {
+      if (tok.kind != Tok::Ident)
+        return expected("a parameter name");
+      BlockParam p{tok.text.str(), here(), BlockParam::Kind::Tensor, nullptr};
+      if (!seen.insert(p.name).second)
+        return mlir::emitError(p.loc)
+               << "parameter '" << p.name << "' is declared twice";
+      consume();
+      if (tok.kind == Tok::Colon) {
+        consume();
+        static const std::pair<const char *, BlockParam::Kind> kinds[] = {
+            {"int", BlockParam::Kind::Int},
+            {"float", BlockParam::Kind::Float},
+            {"bool", BlockParam::Kind::Bool},
+            {"tensor", BlockParam::Kind::Tensor}};
+        auto it = llvm::find_if(kinds, [&](auto &k) { return isKeyword(k.first); });
+        if (it == std::end(kinds))
+          return expected("a parameter type (int, float, bool or tensor)");
+        p.kind = it->second;
+        consume();
+      }
+      if (tok.kind == Tok::Equal) {
+        consume();
+        auto v = parseExpr();
+        if (failed(v))
+          return failure();
+        p.defaultValue = std::move(*v);
+      }
+      b.params.push_back(std::move(p));
+    } while (tok.kind == Tok::Comma && (consume(), true));
+  }
+  if (failed(expect(Tok::RParen, "after the block's parameters")) ||
+      failed(expect(Tok::LBrace, "to open the block's body")) ||
+      failed(parseBindings(b.body)))
+    return failure();
+  b.returnLoc = here();
   consume(); // 'return'
-  do {
-    auto r = parseExpr();
-    if (failed(r))
-      return failure();
-    m.results.push_back(std::move(*r));
-  } while (tok.kind == Tok::Comma && (consume(), true));
+  auto r = parseExpr();
+  if (failed(r))
+    return failure();
+  b.result = std::move(*r);
   if (failed(expect(Tok::RBrace, "after the return statement")))
     return failure();
-  return m;
+  return b;
 }
 
 FailureOr<Param> Parser::parseParam() {
@@ -204,7 +284,50 @@ FailureOr<std::string> Parser::parseDottedName() {
   return name;
 }
 
-FailureOr<ExprPtr> Parser::parseExpr() {
+FailureOr<ExprPtr> Parser::parseExpr() { return parseBinary(0); }
+
+/// Level 0: + and -; level 1: * and /; level 2: unary minus and primaries.
+FailureOr<ExprPtr> Parser::parseBinary(unsigned level) {
+  if (level == 2) {
+    if (tok.kind != Tok::Minus)
+      return parsePrimary();
+    Location at = here();
+    consume();
+    auto operand = parseBinary(2);
+    if (failed(operand))
+      return failure();
+    // Fold the sign into number literals.
+    if ((*operand)->isNumber()) {
+      (*operand)->loc = at;
+      (*operand)->intValue = -(*operand)->intValue;
+      (*operand)->floatValue = -(*operand)->floatValue;
+      return operand;
+    }
+    auto e = std::make_unique<Expr>(Expr::Kind::Neg, at);
+    e->args.push_back(std::move(*operand));
+    return e;
+  }
+  auto lhs = parseBinary(level + 1);
+  if (failed(lhs))
+    return failure();
+  for (;;) {
+    bool additive = tok.kind == Tok::Plus || tok.kind == Tok::Minus;
+    bool multiplicative = tok.kind == Tok::Star || tok.kind == Tok::Slash;
+    if (!(level == 0 ? additive : multiplicative))
+      return lhs;
+    auto e = std::make_unique<Expr>(Expr::Kind::Binary, here());
+    e->text = tok.text.str();
+    consume();
+    auto rhs = parseBinary(level + 1);
+    if (failed(rhs))
+      return failure();
+    e->args.push_back(std::move(*lhs));
+    e->args.push_back(std::move(*rhs));
+    lhs = std::move(e);
+  }
+}
+
+FailureOr<ExprPtr> Parser::parsePrimary() {
   Location at = here();
   if (depth >= 200)
     return error("expressions are nested too deeply");
@@ -222,16 +345,11 @@ FailureOr<ExprPtr> Parser::parseExpr() {
     consume();
     return e;
   }
-  case Tok::Minus: {
+  case Tok::LParen: {
     consume();
-    if (tok.kind != Tok::Int && tok.kind != Tok::Float)
-      return expected("a number after '-'");
     auto e = parseExpr();
-    if (failed(e))
+    if (failed(e) || failed(expect(Tok::RParen, "to close the parenthesis")))
       return failure();
-    (*e)->loc = at;
-    (*e)->intValue = -(*e)->intValue;
-    (*e)->floatValue = -(*e)->floatValue;
     return e;
   }
   case Tok::String: {

@@ -23,7 +23,7 @@ public:
   explicit RandomWeights(uint64_t seed) : seed(seed) {}
 
   FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
-                                   int64_t fanIn, Location) override {
+                                   RandomInit init, Location) override {
     // splitmix64, seeded per key.
     uint64_t state = seed ^ llvm::xxh3_64bits(key);
     auto next = [&state] {
@@ -32,11 +32,12 @@ public:
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
       return z ^ (z >> 31);
     };
-    float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fanIn, 1)));
+    double bound =
+        1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(init.fanIn, 1)));
     std::vector<float> values(type.getNumElements());
     for (float &v : values) {
       double u = static_cast<double>(next() >> 11) * 0x1.0p-53; // [0, 1)
-      v = static_cast<float>((2 * u - 1) * bound);
+      v = static_cast<float>(init.positive ? 0.5 + u : (2 * u - 1) * bound);
     }
     return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
   }
@@ -76,7 +77,7 @@ public:
   ~SafetensorsWeights() override { convc_safetensors_close(file); }
 
   FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
-                                   int64_t, Location loc) override {
+                                   RandomInit, Location loc) override {
     convc_tensor t;
     std::string name = key.str();
     if (convc_status *s = convc_safetensors_get(file, name.c_str(), &t)) {
@@ -133,7 +134,9 @@ public:
     std::string first;
     for (size_t i = 0; i < count; ++i) {
       StringRef name = convc_safetensors_name(file, i);
-      if (!used.contains(name) && unused++ == 0)
+      if (used.contains(name) || name.ends_with(".num_batches_tracked"))
+        continue;
+      if (unused++ == 0)
         first = name.str();
     }
     if (unused)

@@ -11,22 +11,29 @@
 
 namespace convc {
 
+/// How --random-weights fills a tensor: uniform in +-1/sqrt(fanIn) (the
+/// number of inputs one output sums over, PyTorch's default bound), or in
+/// [0.5, 1.5] for scales and variances that must stay positive.
+struct RandomInit {
+  int64_t fanIn = 1;
+  bool positive = false;
+};
+
 /// Supplies a layer's parameters by their state_dict key.
 class WeightSource {
 public:
   virtual ~WeightSource();
   /// The tensor `key` as `type`, or an error reported at `loc`.
-  /// `fanIn` is the number of inputs one output sums over (for random init).
   virtual mlir::FailureOr<mlir::DenseElementsAttr>
-  get(llvm::StringRef key, mlir::RankedTensorType type, int64_t fanIn,
+  get(llvm::StringRef key, mlir::RankedTensorType type, RandomInit init,
       mlir::Location loc) = 0;
-  /// Called once the model is built: warns about unused tensors.
+  /// Called once the model is built: warns about unused tensors (except
+  /// BatchNorm's num_batches_tracked, which inference does not need).
   virtual void finish(mlir::Location loc) {}
 };
 
-/// Deterministic weights: uniform in +-1/sqrt(fanIn) (PyTorch's default
-/// bound), drawn from a generator seeded by `seed` and the key, so a weight
-/// does not change when other layers are added.
+/// Deterministic weights drawn as RandomInit says from a generator seeded by
+/// `seed` and the key, so a weight does not change when layers are added.
 std::unique_ptr<WeightSource> createRandomWeights(uint64_t seed);
 
 /// Weights from a safetensors file (F32, or F64/F16/BF16 converted to f32).

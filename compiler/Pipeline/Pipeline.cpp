@@ -62,13 +62,16 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
                   "convert-bufferization-to-memref");
   pm.addPass(createMemrefCopyToLinalgPass());
   // Loops, then the LLVM dialect. scf-to-cf must follow memref-to-llvm.
+  // Loops, then the LLVM dialect. Math ops LLVM has no intrinsic for
+  // (tanh) become libm calls. scf-to-cf must follow memref-to-llvm.
   addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
                   "expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-scf-to-cf,"
+                  "convert-math-to-llvm,convert-math-to-libm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-                  "convert-arith-to-llvm,convert-math-to-llvm,"
-                  "convert-cf-to-llvm,convert-index-to-llvm,"
-                  "reconcile-unrealized-casts,canonicalize,cse");
+                  "convert-arith-to-llvm,convert-cf-to-llvm,"
+                  "convert-index-to-llvm,reconcile-unrealized-casts,"
+                  "canonicalize,cse");
 }
 
 void registerConvcPipelines() {

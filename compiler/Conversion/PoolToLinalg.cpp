@@ -1,0 +1,134 @@
+//===- PoolToLinalg.cpp - pooling to linalg -------------------------------===//
+
+#include "compiler/Conversion/PopulatePatterns.h"
+#include "dialect/CnnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace convc::detail;
+namespace cnn = convc::cnn;
+
+namespace {
+
+struct MaxPool2dLowering : OpConversionPattern<cnn::MaxPool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::MaxPool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    float lowest = -std::numeric_limits<float>::infinity();
+    Value x = padNchw(b, loc, adaptor.getInput(), op.getPad(), lowest);
+    Value window = tensor::EmptyOp::create(b, loc, op.getKernel(),
+                                           outType.getElementType());
+    b.replaceOpWithNewOp<linalg::PoolingNchwMaxOp>(
+        op, TypeRange{outType}, ValueRange{x, window},
+        ValueRange{filled(b, loc, outType, lowest)},
+        b.getI64TensorAttr(op.getStrides()),
+        b.getI64TensorAttr(op.getDilations()));
+    return success();
+  }
+};
+
+struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::AvgPool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type f32 = outType.getElementType();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPad();
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    ArrayRef<int64_t> out = outType.getShape();
+    Value x = padNchw(b, loc, adaptor.getInput(), p, 0.0f);
+    Value window = tensor::EmptyOp::create(b, loc, k, f32);
+    Value sum = linalg::PoolingNchwSumOp::create(
+                    b, loc, TypeRange{outType}, ValueRange{x, window},
+                    ValueRange{filled(b, loc, outType, 0.0f)},
+                    b.getI64TensorAttr(s), b.getI64TensorAttr({1, 1}))
+                    .getResult(0);
+    // The reciprocal of each window's divisor, computed here: KH*KW, or
+    // with !count_include_pad the number of its positions inside the input.
+    SmallVector<float> scale(out[2] * out[3]);
+    for (int64_t oh = 0; oh < out[2]; ++oh)
+      for (int64_t ow = 0; ow < out[3]; ++ow) {
+        int64_t count = k[0] * k[1];
+        if (!op.getCountIncludePad()) {
+          auto inside = [](int64_t start, int64_t kernel, int64_t size) {
+            return std::min(start + kernel, size) - std::max<int64_t>(start, 0);
+          };
+          count = inside(oh * s[0] - p[0], k[0], in[2]) *
+                  inside(ow * s[1] - p[1], k[1], in[3]);
+        }
+        scale[oh * out[3] + ow] = 1.0f / static_cast<float>(count);
+      }
+    auto scaleType = tensorOf({out[2], out[3]}, f32);
+    Value scaleT = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scale)));
+    AffineExpr d0, d1, d2, d3;
+    bindDims(b.getContext(), d0, d1, d2, d3);
+    SmallVector<AffineMap> maps = {
+        b.getMultiDimIdentityMap(4),
+        AffineMap::get(4, 0, {d2, d3}, b.getContext())};
+    b.replaceOp(op, elementwise(
+                        b, loc, outType, ValueRange{sum, scaleT},
+                        [](OpBuilder &nb, Location nl, ValueRange a) {
+                          return arith::MulFOp::create(nb, nl, a[0], a[1])
+                              .getResult();
+                        },
+                        maps));
+    return success();
+  }
+};
+
+struct GlobalAvgPoolLowering : OpConversionPattern<cnn::GlobalAvgPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::GlobalAvgPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    auto sumType = tensorOf({in[0], in[1]}, outType.getElementType());
+    AffineExpr n, c, h, w;
+    bindDims(b.getContext(), n, c, h, w);
+    SmallVector<AffineMap> maps = {
+        b.getMultiDimIdentityMap(4),
+        AffineMap::get(4, 0, {n, c}, b.getContext())};
+    SmallVector<utils::IteratorType> iters = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction};
+    float inv = 1.0f / static_cast<float>(in[2] * in[3]);
+    Value sum =
+        linalg::GenericOp::create(
+            b, loc, sumType, adaptor.getInput(), filled(b, loc, sumType, 0.0f),
+            maps, iters,
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, nl,
+                  arith::AddFOp::create(nb, nl, args[1], args[0]).getResult());
+            })
+            .getResult(0);
+    Value mean = elementwise(b, loc, sumType, sum,
+                             [inv](OpBuilder &nb, Location nl, ValueRange a) {
+                               return arith::MulFOp::create(
+                                          nb, nl, a[0], constantF32(nb, nl, inv))
+                                   .getResult();
+                             });
+    b.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outType, mean, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    return success();
+  }
+};
+
+} // namespace
+
+void convc::detail::populatePoolPatterns(RewritePatternSet &patterns) {
+  patterns.add<MaxPool2dLowering, AvgPool2dLowering, GlobalAvgPoolLowering>(
+      patterns.getContext());
+}
