@@ -43,6 +43,9 @@ static void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   case Expr::Kind::Neg:
     os << "(neg";
     break;
+  case Expr::Kind::Cond:
+    os << "(if";
+    break;
   }
   os << " @" << where(e.loc);
   for (const ExprPtr &a : e.args) {

@@ -23,15 +23,18 @@ struct KwArg {
 };
 
 struct Expr {
-  enum class Kind { Name, Int, Float, Bool, String, List, Call, Binary, Neg };
+  enum class Kind {
+    Name, Int, Float, Bool, String, List, Call, Binary, Neg, Cond
+  };
   Kind kind;
   mlir::Location loc;
   std::string text; // Name: dotted name; String: value; Call: callee;
-                    // Binary: the operator (+ - * /)
+                    // Binary: the operator (+ - * / == != < <= > >=)
   int64_t intValue = 0;      // Int, Bool
   double floatValue = 0;     // Int, Float
   std::vector<ExprPtr> args; // List: items; Call: positional arguments;
-                             // Binary: the operands; Neg: the operand
+                             // Binary: the operands; Neg: the operand;
+                             // Cond: then, condition, else
   std::vector<KwArg> kwargs; // Call: keyword arguments
 
   Expr(Kind kind, mlir::Location loc) : kind(kind), loc(loc) {}

@@ -31,6 +31,12 @@ llvm::StringRef convc::tokName(Tok kind) {
   case Tok::Plus: return "'+'";
   case Tok::Star: return "'*'";
   case Tok::Slash: return "'/'";
+  case Tok::EqEq: return "'=='";
+  case Tok::NotEq: return "'!='";
+  case Tok::Less: return "'<'";
+  case Tok::LessEq: return "'<='";
+  case Tok::Greater: return "'>'";
+  case Tok::GreaterEq: return "'>='";
   }
   return "?";
 }
@@ -129,11 +135,15 @@ Token Lexer::next() {
     t.stringValue = std::move(value);
     return t;
   }
-  if (c == '-' && peek(1) == '>') {
-    advance();
-    advance();
-    return make(Tok::Arrow, start, l, c0);
-  }
+  static const std::pair<const char *, Tok> twoChar[] = {
+      {"->", Tok::Arrow}, {"==", Tok::EqEq},   {"!=", Tok::NotEq},
+      {"<=", Tok::LessEq}, {">=", Tok::GreaterEq}};
+  for (auto [spelling, kind] : twoChar)
+    if (c == spelling[0] && peek(1) == spelling[1]) {
+      advance();
+      advance();
+      return make(kind, start, l, c0);
+    }
   Tok kind;
   switch (c) {
   case '(': kind = Tok::LParen; break;
@@ -150,6 +160,8 @@ Token Lexer::next() {
   case '+': kind = Tok::Plus; break;
   case '*': kind = Tok::Star; break;
   case '/': kind = Tok::Slash; break;
+  case '<': kind = Tok::Less; break;
+  case '>': kind = Tok::Greater; break;
   default: {
     advance();
     Token t = make(Tok::Error, start, l, c0);

@@ -31,6 +31,12 @@ enum class Tok {
   Plus,
   Star,
   Slash,
+  EqEq,
+  NotEq,
+  Less,
+  LessEq,
+  Greater,
+  GreaterEq,
 };
 
 struct Token {

@@ -63,11 +63,14 @@ struct CallArgs {
   Location loc; // the call's location, with the call chain
   llvm::SmallVector<const Expr *, 8> values; // by parameter index, or null
   llvm::ArrayRef<const char *> names;
+  /// The argument given for `name`; null when it was not given or the layer
+  /// has no such parameter (pointwise_conv2d has no pad), so the default
+  /// applies.
   const Expr *get(llvm::StringRef name) const {
     for (auto [i, n] : llvm::enumerate(names))
       if (name == n)
         return values[i];
-    llvm_unreachable("layer table and handler disagree on a parameter name");
+    return nullptr;
   }
 };
 
@@ -118,6 +121,7 @@ private:
   LogicalResult define(const std::string &name, Location loc);
   FailureOr<Value> tensor(const Expr &e);
   FailureOr<Scalar> scalar(const Expr &e);
+  FailureOr<const Expr *> branch(const Expr &e);
   FailureOr<Value> call(const Expr &e);
   FailureOr<Value> callBlock(const Expr &e, const ast::Block &block);
   FailureOr<CallArgs> bindArgs(const Expr &e, const LayerDef &def);
@@ -186,6 +190,7 @@ static std::string kindName(const Expr &e) {
   case Expr::Kind::Call: return "a call to '" + e.text + "'";
   case Expr::Kind::Binary:
   case Expr::Kind::Neg: return "an arithmetic expression";
+  case Expr::Kind::Cond: return "a conditional expression";
   }
   return "?";
 }
@@ -346,9 +351,28 @@ LogicalResult MLIRGen::model(const Model &m) {
   return success();
 }
 
+/// The branch of `then if cond else other` that `cond` selects.
+FailureOr<const Expr *> MLIRGen::branch(const Expr &e) {
+  auto cond = scalar(*e.args[1]);
+  if (failed(cond))
+    return failure();
+  if (cond->kind != Scalar::Kind::Bool)
+    return emitError(at(e.args[1]->loc))
+               << "the condition must be true or false, found "
+               << kindName(cond->kind),
+           failure();
+  return cond->i ? e.args[0].get() : e.args[2].get();
+}
+
 FailureOr<Value> MLIRGen::tensor(const Expr &e) {
   if (e.kind == Expr::Kind::Call)
     return call(e);
+  if (e.kind == Expr::Kind::Cond) {
+    auto chosen = branch(e);
+    if (failed(chosen))
+      return failure();
+    return tensor(**chosen);
+  }
   if (e.kind != Expr::Kind::Name)
     return emitError(at(e.loc)) << "expected a tensor, found " << kindName(e),
            failure();
@@ -390,10 +414,23 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
                                 << suggest(e.text, known),
            failure();
   }
+  case Expr::Kind::Cond: {
+    auto chosen = branch(e);
+    if (failed(chosen))
+      return failure();
+    return scalar(**chosen);
+  }
   case Expr::Kind::Neg: {
     auto v = scalar(*e.args[0]);
     if (failed(v))
       return failure();
+    if (e.text == "not") {
+      if (v->kind != Scalar::Kind::Bool)
+        return emitError(at(e.loc)) << "'not' needs a boolean, found "
+                                    << kindName(v->kind),
+               failure();
+      return Scalar::ofBool(!v->i);
+    }
     if (v->kind == Scalar::Kind::Bool)
       return emitError(at(e.loc)) << "cannot negate a boolean", failure();
     return v->kind == Scalar::Kind::Int ? Scalar::ofInt(-v->i)
@@ -406,39 +443,53 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
     auto r = scalar(*e.args[1]);
     if (failed(r))
       return failure();
-    if (l->kind == Scalar::Kind::Bool || r->kind == Scalar::Kind::Bool)
+    if ((l->kind == Scalar::Kind::Bool || r->kind == Scalar::Kind::Bool) &&
+        !(e.text == "==" || e.text == "!=" || e.text == "and" ||
+          e.text == "or"))
       return emitError(at(e.loc)) << "'" << e.text
                                   << "' needs numbers, not booleans",
              failure();
-    char op = e.text[0];
+    llvm::StringRef op = e.text;
+    if (op == "and" || op == "or") {
+      if (l->kind != Scalar::Kind::Bool || r->kind != Scalar::Kind::Bool)
+        return emitError(at(e.loc)) << "'" << op << "' needs booleans",
+               failure();
+      return Scalar::ofBool(op == "and" ? (l->i && r->i) : (l->i || r->i));
+    }
+    if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" ||
+        op == ">=") {
+      bool ints = l->kind == Scalar::Kind::Int && r->kind == Scalar::Kind::Int;
+      auto cmp = [&](auto a, auto b) {
+        return op == "==" ? a == b : op == "!=" ? a != b : op == "<" ? a < b
+               : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
+      };
+      return Scalar::ofBool(ints ? cmp(l->i, r->i) : cmp(l->f, r->f));
+    }
     if (l->kind == Scalar::Kind::Int && r->kind == Scalar::Kind::Int) {
       // Integer arithmetic, with '/' rounding down as Python's '//'.
-      if (op == '/' && r->i == 0)
+      if (op == "/" && r->i == 0)
         return emitError(at(e.loc)) << "division by zero", failure();
       int64_t v = 0;
       bool overflow = false;
-      switch (op) {
-      case '+': overflow = __builtin_add_overflow(l->i, r->i, &v); break;
-      case '-': overflow = __builtin_sub_overflow(l->i, r->i, &v); break;
-      case '*': overflow = __builtin_mul_overflow(l->i, r->i, &v); break;
-      default:
-        if (l->i == INT64_MIN && r->i == -1) {
-          overflow = true;
-          break;
-        }
+      if (op == "+")
+        overflow = __builtin_add_overflow(l->i, r->i, &v);
+      else if (op == "-")
+        overflow = __builtin_sub_overflow(l->i, r->i, &v);
+      else if (op == "*")
+        overflow = __builtin_mul_overflow(l->i, r->i, &v);
+      else if (l->i == INT64_MIN && r->i == -1)
+        overflow = true;
+      else
         v = l->i / r->i - ((l->i % r->i != 0) && ((l->i < 0) != (r->i < 0)));
-      }
       if (overflow)
         return emitError(at(e.loc)) << "integer overflow", failure();
       return Scalar::ofInt(v);
     }
     double a = l->f, b = r->f;
-    switch (op) {
-    case '+': return Scalar::ofFloat(a + b);
-    case '-': return Scalar::ofFloat(a - b);
-    case '*': return Scalar::ofFloat(a * b);
-    default: return Scalar::ofFloat(a / b);
-    }
+    return Scalar::ofFloat(op == "+"   ? a + b
+                           : op == "-" ? a - b
+                           : op == "*" ? a * b
+                                       : a / b);
   }
   default:
     return emitError(at(e.loc)) << "expected a number, found " << kindName(e),
@@ -735,13 +786,10 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
   if (failed(strides))
     return failure();
   w.strides = *strides;
-  w.dilations.assign({1, 1});
-  if (llvm::is_contained(a.names, llvm::StringRef("dilation"))) {
-    auto d = pairArg(a, "dilation", one, 1);
-    if (failed(d))
-      return failure();
-    w.dilations = *d;
-  }
+  auto d = pairArg(a, "dilation", one, 1);
+  if (failed(d))
+    return failure();
+  w.dilations = *d;
   const Expr *p = a.get("pad");
   w.pad.assign(4, 0);
   if (!p)

@@ -9,7 +9,12 @@
 // param   := IDENT ':' IDENT '[' INT {',' INT} ']'
 // binding := name '=' expr
 // return  := 'return' expr {',' expr}
-// expr    := term {('+' | '-') term}
+// expr    := or ['if' or 'else' expr]
+// or      := and {'or' and}
+// and     := not {'and' not}
+// not     := 'not' not | cmp
+// cmp     := sum [('==' | '!=' | '<' | '<=' | '>' | '>=') sum]
+// sum     := term {('+' | '-') term}
 // term    := unary {('*' | '/') unary}
 // unary   := '-' unary | primary
 // primary := name | IDENT '(' [arg {',' arg}] ')' | INT | FLOAT | STRING
@@ -276,7 +281,12 @@ FailureOr<std::string> Parser::parseDottedName() {
   consume();
   while (tok.kind == Tok::Dot) {
     consume();
-    if (tok.kind != Tok::Ident && tok.kind != Tok::Int)
+    // `conv.0.1` lexes as `conv` `.` `0.1`: a float of plain digits is two
+    // name parts.
+    bool digitsDotDigits =
+        tok.kind == Tok::Float &&
+        llvm::all_of(tok.text, [](char c) { return c == '.' || isdigit(c); });
+    if (tok.kind != Tok::Ident && tok.kind != Tok::Int && !digitsDotDigits)
       return expected("a name part after '.'");
     name += "." + tok.text.str();
     consume();
@@ -284,16 +294,49 @@ FailureOr<std::string> Parser::parseDottedName() {
   return name;
 }
 
-FailureOr<ExprPtr> Parser::parseExpr() { return parseBinary(0); }
+FailureOr<ExprPtr> Parser::parseExpr() {
+  auto value = parseBinary(0);
+  if (failed(value) || !isKeyword("if"))
+    return value;
+  // `a if cond else b`: only the chosen branch is evaluated.
+  auto e = std::make_unique<Expr>(Expr::Kind::Cond, here());
+  consume();
+  auto cond = parseBinary(0);
+  if (failed(cond))
+    return failure();
+  if (!isKeyword("else"))
+    return expected("'else'");
+  consume();
+  auto other = parseExpr();
+  if (failed(other))
+    return failure();
+  e->args.push_back(std::move(*value));
+  e->args.push_back(std::move(*cond));
+  e->args.push_back(std::move(*other));
+  return e;
+}
 
-/// Level 0: + and -; level 1: * and /; level 2: unary minus and primaries.
+/// Level 0: or; 1: and; 2: not; 3: comparisons; 4: + and -; 5: * and /;
+/// 6: unary minus and primaries.
 FailureOr<ExprPtr> Parser::parseBinary(unsigned level) {
   if (level == 2) {
+    if (!isKeyword("not"))
+      return parseBinary(3);
+    auto e = std::make_unique<Expr>(Expr::Kind::Neg, here());
+    e->text = "not";
+    consume();
+    auto operand = parseBinary(2);
+    if (failed(operand))
+      return failure();
+    e->args.push_back(std::move(*operand));
+    return e;
+  }
+  if (level == 6) {
     if (tok.kind != Tok::Minus)
       return parsePrimary();
     Location at = here();
     consume();
-    auto operand = parseBinary(2);
+    auto operand = parseBinary(6);
     if (failed(operand))
       return failure();
     // Fold the sign into number literals.
@@ -304,6 +347,7 @@ FailureOr<ExprPtr> Parser::parseBinary(unsigned level) {
       return operand;
     }
     auto e = std::make_unique<Expr>(Expr::Kind::Neg, at);
+    e->text = "-";
     e->args.push_back(std::move(*operand));
     return e;
   }
@@ -311,9 +355,17 @@ FailureOr<ExprPtr> Parser::parseBinary(unsigned level) {
   if (failed(lhs))
     return failure();
   for (;;) {
+    bool comparison = tok.kind == Tok::EqEq || tok.kind == Tok::NotEq ||
+                      tok.kind == Tok::Less || tok.kind == Tok::LessEq ||
+                      tok.kind == Tok::Greater || tok.kind == Tok::GreaterEq;
     bool additive = tok.kind == Tok::Plus || tok.kind == Tok::Minus;
     bool multiplicative = tok.kind == Tok::Star || tok.kind == Tok::Slash;
-    if (!(level == 0 ? additive : multiplicative))
+    bool matches = level == 0   ? isKeyword("or")
+                   : level == 1 ? isKeyword("and")
+                   : level == 3 ? comparison
+                   : level == 4 ? additive
+                                : multiplicative;
+    if (!matches)
       return lhs;
     auto e = std::make_unique<Expr>(Expr::Kind::Binary, here());
     e->text = tok.text.str();
@@ -324,6 +376,8 @@ FailureOr<ExprPtr> Parser::parseBinary(unsigned level) {
     e->args.push_back(std::move(*lhs));
     e->args.push_back(std::move(*rhs));
     lhs = std::move(e);
+    if (level == 3) // comparisons do not chain
+      return lhs;
   }
 }
 

@@ -79,14 +79,14 @@ class Checker:
     def __init__(self):
         self.passed = self.failed = 0
 
-    def check(self, label, got, want):
+    def check(self, label, got, want, rtol=RTOL, atol=ATOL):
         want = np.asarray(want)
         if got.shape != want.shape:
             print(f"FAIL {label}: shape {got.shape}, expected {want.shape}")
             self.failed += 1
             return
         err = np.abs(got.astype(np.float64) - want)
-        bad = err > ATOL + RTOL * np.abs(want)
+        bad = err > atol + rtol * np.abs(want)
         if bad.any():
             i = np.unravel_index(np.argmax(err), err.shape)
             print(f"FAIL {label}: {bad.sum()} of {bad.size} elements off; "

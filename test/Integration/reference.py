@@ -98,3 +98,35 @@ def relu(x):
 
 def flatten(x):
     return x.reshape(x.shape[0], -1)
+
+
+def batch_norm(x, weight, bias, mean, var, eps=1e-5):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    x = x.astype(np.float64)
+    scale = weight.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
+    return (x - mean.reshape(shape)) * scale.reshape(shape) + bias.reshape(shape)
+
+
+def relu6(x):
+    return np.clip(x, 0, 6)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x.astype(np.float64)))
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def hardswish(x):
+    return x * relu6(x + 3) / 6
+
+
+def leaky_relu(x, slope=0.01):
+    return np.where(x > 0, x, slope * x)
+
+
+def softmax(x, dim=1):
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
