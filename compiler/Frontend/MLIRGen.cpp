@@ -60,7 +60,8 @@ class MLIRGen;
 /// A layer's arguments bound to its parameter names.
 struct CallArgs {
   const Expr *call;
-  Location loc; // the call's location, with the call chain
+  Location loc;   // the call's location, with the call chain, for errors
+  Location opLoc; // `loc` named after the layer, for the ops built
   llvm::SmallVector<const Expr *, 8> values; // by parameter index, or null
   llvm::ArrayRef<const char *> names;
   /// The argument given for `name`; null when it was not given or the layer
@@ -125,6 +126,7 @@ private:
   FailureOr<Value> call(const Expr &e);
   FailureOr<Value> callBlock(const Expr &e, const ast::Block &block);
   FailureOr<CallArgs> bindArgs(const Expr &e, const LayerDef &def);
+  std::string layerName(const Expr &e) const;
 
   /// `loc` inside the current block call chain.
   Location at(Location loc) const {
@@ -171,6 +173,8 @@ private:
   const Binding *binding = nullptr;
   std::optional<Location> bindingOwner;
   bool reportedNoWeights = false;
+  // The output whose return expression is being built, to name its layers.
+  std::string outputName;
 };
 
 } // namespace
@@ -318,12 +322,15 @@ LogicalResult MLIRGen::model(const Model &m) {
     return failure();
 
   llvm::SmallVector<Value> results;
-  for (const ExprPtr &r : m.results) {
+  for (auto [i, r] : llvm::enumerate(m.results)) {
+    if (i < m.outputNames.size())
+      outputName = m.outputNames[i].first;
     auto v = tensor(*r);
     if (failed(v))
       return failure();
     results.push_back(*v);
   }
+  outputName.clear();
   if (!m.outputNames.empty() && m.outputNames.size() != results.size())
     return emitError(m.returnLoc)
            << "the model declares " << m.outputNames.size()
@@ -526,7 +533,7 @@ FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
                               << kMaxCallDepth << " deep (is '" << e.text
                               << "' recursive?)",
            failure();
-  CallArgs self{&e, callLoc, {}, {}};
+  CallArgs self{&e, callLoc, callLoc, {}, {}};
   if (failed(claimBinding(self)))
     return failure();
 
@@ -622,8 +629,29 @@ FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
   return result;
 }
 
+/// The layer's name: the binding's full name for the call that makes the
+/// binding, `binding:layer` for a call nested inside it.
+std::string MLIRGen::layerName(const Expr &e) const {
+  if (!binding)
+    return outputName.empty() ? e.text : outputName + ":" + e.text;
+  std::string name = scope->prefix + binding->name;
+  // The binding's own call may sit in a branch of a conditional.
+  llvm::SmallVector<const Expr *> tops = {binding->value.get()};
+  while (!tops.empty()) {
+    const Expr *top = tops.pop_back_val();
+    if (top == &e)
+      return name;
+    if (top->kind == Expr::Kind::Cond)
+      tops.append({top->args[0].get(), top->args[2].get()});
+  }
+  return name + ":" + e.text;
+}
+
 FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
-  CallArgs a{&e, at(e.loc), {}, def.params};
+  Location loc = at(e.loc);
+  CallArgs a{&e, loc,
+             NameLoc::get(StringAttr::get(&ctx, layerName(e)), loc), {},
+             def.params};
   a.values.assign(def.params.size(), nullptr);
   if (e.args.size() > def.params.size())
     return emitError(at(e.args[def.params.size()]->loc))
@@ -892,7 +920,8 @@ FailureOr<Value> MLIRGen::param(const CallArgs &a, llvm::StringRef suffix,
   auto value = weights->get(key, tensorType(shape), init, a.loc);
   if (failed(value))
     return failure();
-  return cnn::WeightOp::create(builder, a.loc, builder.getStringAttr(key),
+  auto keyAttr = builder.getStringAttr(key);
+  return cnn::WeightOp::create(builder, NameLoc::get(keyAttr, a.loc), keyAttr,
                                *value)
       .getResult();
 }
@@ -931,7 +960,7 @@ FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
       return failure();
     b = *bv;
   }
-  return cnn::Conv2dOp::create(builder, a.loc, tensorType(*result), x, *w, b,
+  return cnn::Conv2dOp::create(builder, a.opLoc, tensorType(*result), x, *w, b,
                                builder.getDenseI64ArrayAttr(win->strides),
                                builder.getDenseI64ArrayAttr(win->dilations),
                                builder.getDenseI64ArrayAttr(win->pad),
@@ -1004,7 +1033,7 @@ FailureOr<Value> MLIRGen::linear(const CallArgs &a) {
       return failure();
     b = *bv;
   }
-  return cnn::LinearOp::create(builder, a.loc, tensorType(*result), *x, *w, b)
+  return cnn::LinearOp::create(builder, a.opLoc, tensorType(*result), *x, *w, b)
       .getResult();
 }
 
@@ -1033,7 +1062,7 @@ FailureOr<Value> MLIRGen::batchNorm(const CallArgs &a) {
   auto var = param(a, "running_var", c, {1, true});
   if (failed(var))
     return failure();
-  return cnn::BatchNormOp::create(builder, a.loc, x->getType(), *x, *w, *b,
+  return cnn::BatchNormOp::create(builder, a.opLoc, x->getType(), *x, *w, *b,
                                   *mean, *var, builder.getF64FloatAttr(*eps))
       .getResult();
 }
@@ -1053,7 +1082,7 @@ FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
       {win->kernel, win->strides, win->dilations, win->pad});
   if (failed(result))
     return failure();
-  return cnn::MaxPool2dOp::create(builder, a.loc, tensorType(*result), *x,
+  return cnn::MaxPool2dOp::create(builder, a.opLoc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->dilations),
@@ -1077,7 +1106,7 @@ FailureOr<Value> MLIRGen::avgPool2d(const CallArgs &a) {
       {win->kernel, win->strides, win->dilations, win->pad});
   if (failed(result))
     return failure();
-  return cnn::AvgPool2dOp::create(builder, a.loc, tensorType(*result), *x,
+  return cnn::AvgPool2dOp::create(builder, a.opLoc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->pad),
@@ -1092,7 +1121,7 @@ FailureOr<Value> MLIRGen::globalAvgPool(const CallArgs &a) {
   auto result = cnn::inferGlobalPoolShape(a.loc, shapeOf(*x));
   if (failed(result))
     return failure();
-  return cnn::GlobalAvgPoolOp::create(builder, a.loc, tensorType(*result), *x)
+  return cnn::GlobalAvgPoolOp::create(builder, a.opLoc, tensorType(*result), *x)
       .getResult();
 }
 
@@ -1103,7 +1132,7 @@ FailureOr<Value> MLIRGen::flatten(const CallArgs &a) {
   auto result = cnn::inferFlattenShape(a.loc, shapeOf(*x));
   if (failed(result))
     return failure();
-  return cnn::FlattenOp::create(builder, a.loc, tensorType(*result), *x)
+  return cnn::FlattenOp::create(builder, a.opLoc, tensorType(*result), *x)
       .getResult();
 }
 
@@ -1142,7 +1171,7 @@ FailureOr<Value> MLIRGen::reshape(const CallArgs &a) {
                                }), ", ")
                             << "]",
            failure();
-  return cnn::ReshapeOp::create(builder, a.loc, tensorType(*shape), *x)
+  return cnn::ReshapeOp::create(builder, a.opLoc, tensorType(*shape), *x)
       .getResult();
 }
 
@@ -1167,7 +1196,7 @@ FailureOr<Value> MLIRGen::concat(const CallArgs &a) {
   auto result = cnn::inferConcatShape(a.loc, shapes, *dim);
   if (failed(result))
     return failure();
-  return cnn::ConcatOp::create(builder, a.loc, tensorType(*result), inputs,
+  return cnn::ConcatOp::create(builder, a.opLoc, tensorType(*result), inputs,
                                builder.getI64IntegerAttr(*dim))
       .getResult();
 }
@@ -1184,7 +1213,7 @@ FailureOr<Value> MLIRGen::softmax(const CallArgs &a) {
     return emitError(a.loc) << "softmax: dimension " << *dim
                             << " is out of range for rank " << rank,
            failure();
-  return cnn::SoftmaxOp::create(builder, a.loc, *x,
+  return cnn::SoftmaxOp::create(builder, a.opLoc, *x,
                                 builder.getI64IntegerAttr(*dim))
       .getResult();
 }
@@ -1194,7 +1223,7 @@ FailureOr<Value> MLIRGen::leakyRelu(const CallArgs &a) {
   auto slope = floatArg(a, "negative_slope", 0.01);
   if (failed(x) || failed(slope))
     return failure();
-  return cnn::LeakyReluOp::create(builder, a.loc, *x,
+  return cnn::LeakyReluOp::create(builder, a.opLoc, *x,
                                   builder.getF64FloatAttr(*slope))
       .getResult();
 }
@@ -1204,7 +1233,7 @@ FailureOr<Value> MLIRGen::activation(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
-  return OpTy::create(builder, a.loc, *x).getResult();
+  return OpTy::create(builder, a.opLoc, *x).getResult();
 }
 
 template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
@@ -1220,7 +1249,7 @@ template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
                             << cnn::formatShape(shapeOf(*rhs))
                             << "; they must match",
            failure();
-  return OpTy::create(builder, a.loc, *lhs, *rhs).getResult();
+  return OpTy::create(builder, a.opLoc, *lhs, *rhs).getResult();
 }
 
 namespace {

@@ -46,6 +46,14 @@ private:
   uint64_t seed;
 };
 
+class ZeroWeights : public WeightSource {
+public:
+  FailureOr<DenseElementsAttr> get(StringRef, RankedTensorType type,
+                                   RandomInit, Location) override {
+    return DenseElementsAttr::get(type, 0.0f);
+  }
+};
+
 static float halfToFloat(uint16_t h) {
   uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
   uint32_t bits;
@@ -155,6 +163,10 @@ private:
 
 std::unique_ptr<WeightSource> convc::createRandomWeights(uint64_t seed) {
   return std::make_unique<RandomWeights>(seed);
+}
+
+std::unique_ptr<WeightSource> convc::createZeroWeights() {
+  return std::make_unique<ZeroWeights>();
 }
 
 std::unique_ptr<WeightSource>

@@ -36,6 +36,10 @@ public:
 /// `seed` and the key, so a weight does not change when layers are added.
 std::unique_ptr<WeightSource> createRandomWeights(uint64_t seed);
 
+/// All-zero weights (splats, so free): for --stats and --emit=dot, which
+/// need the shapes but not the values.
+std::unique_ptr<WeightSource> createZeroWeights();
+
 /// Weights from a safetensors file (F32, or F64/F16/BF16 converted to f32).
 /// On failure returns null and sets `error`.
 std::unique_ptr<WeightSource> openSafetensorsWeights(llvm::StringRef path,

@@ -13,7 +13,7 @@ using namespace mlir;
 namespace convc {
 
 static const std::pair<Stage, const char *> kStages[] = {
-    {Stage::Ast, "ast"},       {Stage::Cnn, "cnn"},
+    {Stage::Ast, "ast"},       {Stage::Cnn, "cnn"},       {Stage::Dot, "dot"},
     {Stage::Linalg, "linalg"}, {Stage::Llvm, "llvm"},
     {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
     {Stage::Obj, "obj"},       {Stage::Exe, "exe"},

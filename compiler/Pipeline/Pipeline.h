@@ -19,6 +19,7 @@ namespace convc {
 enum class Stage {
   Ast,    // the parsed model, pretty-printed
   Cnn,    // cnn ops, shapes inferred, verified
+  Dot,    // the cnn graph in Graphviz dot, shapes on the edges
   Linalg, // linalg on tensors
   Llvm,   // bufferized and lowered to the LLVM dialect
   LlvmIr, // LLVM IR after LLVM's optimizer

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Analysis/ModelStats.h"
 #include "compiler/Frontend/MLIRGen.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Weights.h"
@@ -38,6 +39,8 @@ struct DriverOptions {
   std::string input, output, weights;
   std::optional<uint64_t> randomSeed;
   bool printIrAfterAll = false;
+  /// --stats: "" for none, "table" or "json".
+  std::string stats;
   PipelineOptions pipeline;
 };
 
@@ -91,6 +94,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     }
   } else if (opts.randomSeed) {
     weights = createRandomWeights(*opts.randomSeed);
+  } else if (!opts.stats.empty() || emit == Stage::Dot) {
+    weights = createZeroWeights(); // only the shapes matter
   }
   OwningOpRef<ModuleOp> module = mlirGen(ctx, *file, weights.get());
   if (!module)
@@ -101,6 +106,18 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   auto printModule = [&](llvm::raw_ostream &os) {
     module->print(os, printingFlags());
   };
+  if (!opts.stats.empty())
+    return writeText(opts, [&](llvm::raw_ostream &os) {
+      auto stats = computeModelStats(*module);
+      if (opts.stats == "json")
+        printStatsJson(stats, os);
+      else
+        printStatsTable(stats, os);
+    });
+  if (emit == Stage::Dot)
+    return writeText(opts, [&](llvm::raw_ostream &os) {
+      printModelDot(*module, os);
+    });
   if (emit == Stage::Cnn)
     return writeText(opts, printModule);
 
@@ -184,6 +201,23 @@ int main(int argc, char **argv) {
       cl::desc("Deterministic random weights from this seed (for demos and "
                "benchmarks)"),
       cl::value_desc("seed"), cl::cat(category));
+  // LLVM owns the option name "stats" (its statistics), so --stats is
+  // taken out of argv before LLVM parses the rest.
+  cl::extrahelp statsHelp(
+      "\n  --stats[=table|json]  Print per-layer statistics (shapes, "
+      "parameters, MACs,\n                        FLOPs, memory, receptive "
+      "field) instead of compiling\n");
+  std::optional<std::string> stats;
+  llvm::SmallVector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--stats" || arg == "-stats")
+      stats = "table";
+    else if (arg.consume_front("--stats=") || arg.consume_front("-stats="))
+      stats = arg.str();
+    else
+      args.push_back(argv[i]);
+  }
   cl::opt<bool> printIrAfterAll(
       "print-ir-after-all", cl::desc("Print the IR after every pass to stderr"),
       cl::cat(category));
@@ -196,7 +230,7 @@ int main(int argc, char **argv) {
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
                              cl::init(3), cl::Prefix, cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
+  cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
                               "convc: compiles a convolutional network (.cnn) "
                               "to native code\n");
 
@@ -207,6 +241,11 @@ int main(int argc, char **argv) {
   if (randomWeights.getNumOccurrences())
     opts.randomSeed = randomWeights;
   opts.printIrAfterAll = printIrAfterAll;
+  if (stats) {
+    opts.stats = *stats;
+    if (opts.stats != "table" && opts.stats != "json")
+      return fail("--stats takes 'table' or 'json', not '" + *stats + "'");
+  }
   opts.pipeline.cpu = cpu;
   opts.pipeline.optLevel = optLevel;
   auto stage = parseStage(emit);
