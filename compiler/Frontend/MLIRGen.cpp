@@ -212,7 +212,9 @@ static const char *kindName(Scalar::Kind k) {
 static std::string suggest(llvm::StringRef name,
                            llvm::ArrayRef<llvm::StringRef> candidates) {
   std::string best;
-  unsigned bestDist = std::max<unsigned>(2, name.size() / 3) + 1;
+  // Names of one or two letters are too short to guess from.
+  unsigned bestDist =
+      name.size() <= 2 ? 1 : std::max<unsigned>(2, name.size() / 3) + 1;
   for (llvm::StringRef c : candidates) {
     unsigned d = name.edit_distance(c, true, bestDist);
     if (d < bestDist) {
@@ -744,15 +746,19 @@ FailureOr<bool> MLIRGen::boolArg(const CallArgs &a, const char *name,
   const Expr *e = a.get(name);
   if (!e)
     return defaultValue;
-  auto v = e->kind == Expr::Kind::Bool || e->kind == Expr::Kind::Name
-               ? scalar(*e)
-               : FailureOr<Scalar>(Scalar::ofInt(0));
+  if (e->kind == Expr::Kind::List || e->kind == Expr::Kind::String ||
+      e->kind == Expr::Kind::Call)
+    return emitError(at(e->loc)) << "'" << name
+                                 << "' must be true or false, found "
+                                 << kindName(*e),
+           failure();
+  auto v = scalar(*e);
   if (failed(v))
     return failure();
   if (v->kind != Scalar::Kind::Bool)
     return emitError(at(e->loc)) << "'" << name
                                  << "' must be true or false, found "
-                                 << kindName(*e),
+                                 << kindName(v->kind),
            failure();
   return v->i != 0;
 }

@@ -113,3 +113,66 @@ func.func @elementwise(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %1 = cnn.add %0, %c : tensor<2x2xf32>
   return %1 : tensor<2x2xf32>
 }
+
+// -----
+
+// Batch norm: per-channel scale and shift first, then one pass over x.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @batch_norm
+// CHECK: %[[SCALE:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3xf32>)
+// CHECK: math.rsqrt
+// CHECK: %[[SHIFT:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[SCALE]] : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[CH]], #[[ID]]], {{.*}} ins(%{{.*}}, %[[SCALE]], %[[SHIFT]] :
+func.func @batch_norm(%x: tensor<2x3x4x4xf32>, %c: tensor<3xf32>) -> tensor<2x3x4x4xf32> {
+  %0 = cnn.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-05
+        : (tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x4xf32>
+  return %0 : tensor<2x3x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @softmax
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]] : tensor<2x5xf32>, tensor<2xf32>)
+// CHECK: math.exp
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<2x5xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]] : tensor<2x5xf32>, tensor<2xf32>)
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = cnn.softmax %x dim 1 : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @concat_reshape
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x5x2x2xf32>
+// CHECK: %[[A:.*]] = tensor.insert_slice %{{.*}} into %[[E]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: %[[B:.*]] = tensor.insert_slice %{{.*}} into %[[A]][0, 2, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0, 1, 2, 3]] : tensor<1x5x2x2xf32> into tensor<20xf32>
+// CHECK: tensor.expand_shape %[[F]] {{\[}}[0, 1]] output_shape [4, 5] : tensor<20xf32> into tensor<4x5xf32>
+func.func @concat_reshape(%a: tensor<1x2x2x2xf32>, %b: tensor<1x3x2x2xf32>) -> tensor<4x5xf32> {
+  %0 = cnn.concat %a, %b dim 1 : (tensor<1x2x2x2xf32>, tensor<1x3x2x2xf32>) -> tensor<1x5x2x2xf32>
+  %1 = cnn.reshape %0 : tensor<1x5x2x2xf32> -> tensor<4x5xf32>
+  return %1 : tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @activations
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: math.tanh
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+func.func @activations(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = cnn.relu6 %x : tensor<4xf32>
+  %1 = cnn.sigmoid %0 : tensor<4xf32>
+  %2 = cnn.tanh %1 : tensor<4xf32>
+  %3 = cnn.leaky_relu %2 negative_slope 0.1 : tensor<4xf32>
+  return %3 : tensor<4xf32>
+}

@@ -131,3 +131,38 @@ func.func @weight_type() {
   %0 = cnn.weight "w" = dense<1> : tensor<2xi32>
   return
 }
+
+// -----
+
+func.func @bn_channels(%x: tensor<1x3x4x4xf32>, %c: tensor<4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{batch_norm: parameters must have shape 3 (the input's channels), got 4}}
+  %0 = cnn.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-05
+        : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<1x3x4x4xf32>, %b: tensor<1x3x5x4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{concat: inputs 1x3x4x4 and 1x3x5x4 differ outside dimension 1}}
+  %0 = cnn.concat %a, %b dim 1 : (tensor<1x3x4x4xf32>, tensor<1x3x5x4xf32>) -> tensor<1x6x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'cnn.reshape' op cannot reshape 2x3 into 7: the element counts differ}}
+  %0 = cnn.reshape %x : tensor<2x3xf32> -> tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_dim(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'cnn.softmax' op dimension 2 is out of range for rank 2}}
+  %0 = cnn.softmax %x dim 2 : tensor<2x3xf32>
+  return
+}

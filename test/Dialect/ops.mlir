@@ -32,3 +32,31 @@ func.func @all_ops(%x: tensor<1x4x8x8xf32>) -> (tensor<1x10xf32>, tensor<1x4x1x1
   %l = cnn.linear %f, %fw : (tensor<1x32xf32>, tensor<10x32xf32>) -> tensor<1x10xf32>
   return %l, %g : tensor<1x10xf32>, tensor<1x4x1x1xf32>
 }
+
+// CHECK-LABEL: func.func @more_ops
+func.func @more_ops(%x: tensor<2x3x4x4xf32>, %c: tensor<3xf32>) -> tensor<2x6x4x4xf32> {
+  // CHECK: cnn.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} epsilon 1.000000e-05 : (tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x4xf32>
+  %bn = cnn.batch_norm %x, %c, %c, %c, %c epsilon 1.0e-05
+        : (tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x4xf32>
+  // CHECK: cnn.relu6
+  %a = cnn.relu6 %bn : tensor<2x3x4x4xf32>
+  // CHECK: cnn.sigmoid
+  %b = cnn.sigmoid %a : tensor<2x3x4x4xf32>
+  // CHECK: cnn.tanh
+  %t = cnn.tanh %b : tensor<2x3x4x4xf32>
+  // CHECK: cnn.silu
+  %s = cnn.silu %t : tensor<2x3x4x4xf32>
+  // CHECK: cnn.hardswish
+  %h = cnn.hardswish %s : tensor<2x3x4x4xf32>
+  // CHECK: cnn.leaky_relu %{{.*}} negative_slope 2.000000e-01 : tensor<2x3x4x4xf32>
+  %l = cnn.leaky_relu %h negative_slope 0.2 : tensor<2x3x4x4xf32>
+  // CHECK: cnn.softmax %{{.*}} dim 1 : tensor<2x3x4x4xf32>
+  %m = cnn.softmax %l dim 1 : tensor<2x3x4x4xf32>
+  // CHECK: cnn.mul
+  %p = cnn.mul %m, %x : tensor<2x3x4x4xf32>
+  // CHECK: cnn.reshape %{{.*}} : tensor<2x3x4x4xf32> -> tensor<6x16xf32>
+  %r = cnn.reshape %p : tensor<2x3x4x4xf32> -> tensor<6x16xf32>
+  // CHECK: cnn.concat %{{.*}}, %{{.*}} dim 1 : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x6x4x4xf32>
+  %cat = cnn.concat %p, %x dim 1 : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x6x4x4xf32>
+  return %cat : tensor<2x6x4x4xf32>
+}

@@ -1,5 +1,5 @@
-"""Pooling, linear, flatten, global pooling, relu and add over a grid of
-their parameters, compared with the reference."""
+"""Every layer other than conv2d, over a grid of its parameters, compared
+with the reference."""
 import numpy as np
 
 import harness
@@ -58,6 +58,55 @@ def main():
     checker.check("relu(linear(flatten(x)))", outs["hidden"], hidden)
     checker.check("linear(.., bias=false)", outs["out"],
                   ref.linear(hidden, w2))
+
+    # Activations, normalization, softmax, concat, reshape, mul, the
+    # depthwise and pointwise forms, and a block with a conditional.
+    x = r.standard_normal((2, 4, 5, 6)).astype(np.float32) * 3
+    c = 4
+    w = {
+        "bn.weight": r.uniform(0.5, 1.5, c), "bn.bias": r.standard_normal(c),
+        "bn.running_mean": r.standard_normal(c),
+        "bn.running_var": r.uniform(0.5, 1.5, c),
+        "dw.weight": r.standard_normal((8, 1, 3, 3)), "dw.bias": r.standard_normal(8),
+        "pw.weight": r.standard_normal((3, 8, 1, 1)),
+        "blk.conv.weight": r.standard_normal((4, 4, 3, 3)),
+        "blk.conv.bias": r.standard_normal(4),
+    }
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """block maybe_residual(x, c: int, skip: bool = true) {
+  conv = conv2d(x, out=c, kernel=3, pad=same)
+  return add(x, conv) if skip and c == 4 else conv
+}
+
+model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, prod, dw, pw, blk) {
+  bn = batch_norm(x, eps=0.001)
+  dw = depthwise_conv2d(x, kernel=3, multiplier=2, stride=[1, 2], pad=1)
+  pw = pointwise_conv2d(dw, out=3, bias=false)
+  blk = maybe_residual(x, 2 + 2)
+  return bn, relu6(x), sigmoid(x), tanh(x), silu(x), hardswish(x),
+         leaky_relu(x, negative_slope=0.2), softmax(x, dim=1),
+         concat([x, relu(x), x], dim=1), reshape(x, shape=[2, -1, 3]),
+         mul(x, sigmoid(x)), dw, pw, blk
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    bn = ref.batch_norm(x, w["bn.weight"], w["bn.bias"], w["bn.running_mean"],
+                        w["bn.running_var"], eps=1e-3)
+    dw = ref.conv2d(x, w["dw.weight"], w["dw.bias"], stride=(1, 2),
+                    pad=(1, 1, 1, 1), groups=4)
+    want = {
+        "bn": bn, "act6": ref.relu6(x), "sig": ref.sigmoid(x),
+        "th": np.tanh(x.astype(np.float64)), "si": ref.silu(x),
+        "hs": ref.hardswish(x), "lk": ref.leaky_relu(x, 0.2),
+        "sm": ref.softmax(x.astype(np.float64), 1),
+        "cat": np.concatenate([x, ref.relu(x), x], axis=1),
+        "rs": x.reshape(2, -1, 3), "prod": x * ref.sigmoid(x), "dw": dw,
+        "pw": ref.conv2d(dw, w["pw.weight"]),
+        "blk": x + ref.conv2d(x, w["blk.conv.weight"], w["blk.conv.bias"],
+                              pad=(1, 1, 1, 1)),
+    }
+    for key, value in want.items():
+        checker.check(key, outs[key], value)
     checker.finish()
 
 
