@@ -17,6 +17,7 @@ def Cnn_Dialect : Dialect {
     its result type from the output-size formulas, so a graph that verifies
     has consistent shapes. Source locations point into the `.cnn` file.
   }];
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Cnn_Op<string mnemonic, list<Trait> traits = []>

@@ -38,18 +38,40 @@ static bool allRanked(ValueRange operands) {
                       [](Type t) { return isa<RankedTensorType>(t); });
 }
 
-LogicalResult Conv2dOp::inferReturnTypes(
+LogicalResult ConvOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
-    return emitOptionalError(loc, "conv2d: operands must be ranked tensors");
+    return emitOptionalError(loc, "conv: operands must be ranked tensors");
   Adaptor op(operands, attrs, props, regions);
-  return setResult(inferConv2dShape(loc, shapeOf(op.getInput()),
-                                    shapeOf(op.getWeight()),
-                                    optionalShapeOf(op.getBias()),
-                                    op.getStrides(), op.getDilations(),
-                                    op.getPad(), op.getGroups()),
+  return setResult(inferConvShape(loc, shapeOf(op.getInput()),
+                                  shapeOf(op.getWeight()),
+                                  optionalShapeOf(op.getBias()),
+                                  op.getStrides(), op.getDilations(),
+                                  op.getPad(), op.getGroups()),
+                   op.getInput(), inferred);
+}
+
+LogicalResult ConvOp::verify() {
+  return checkPaddingMode(getLoc(), getPaddingMode(),
+                          getInput().getType().getShape().drop_front(2),
+                          getPad());
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc,
+                             "conv_transpose: operands must be ranked tensors");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferConvTransposeShape(
+                       loc, shapeOf(op.getInput()), shapeOf(op.getWeight()),
+                       optionalShapeOf(op.getBias()), op.getStrides(),
+                       op.getDilations(), op.getPad(), op.getOutputPadding(),
+                       op.getGroups()),
                    op.getInput(), inferred);
 }
 
@@ -75,7 +97,8 @@ LogicalResult MaxPool2dOp::inferReturnTypes(
   Adaptor op(operands, attrs, props, regions);
   return setResult(inferPool2dShape(loc, "max_pool2d", shapeOf(op.getInput()),
                                     {op.getKernel(), op.getStrides(),
-                                     op.getDilations(), op.getPad()}),
+                                     op.getDilations(), op.getPad()},
+                                    op.getCeilMode()),
                    op.getInput(), inferred);
 }
 
@@ -89,7 +112,8 @@ LogicalResult AvgPool2dOp::inferReturnTypes(
   int64_t unit[] = {1, 1};
   return setResult(inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
                                     {op.getKernel(), op.getStrides(), unit,
-                                     op.getPad()}),
+                                     op.getPad()},
+                                    op.getCeilMode()),
                    op.getInput(), inferred);
 }
 
@@ -100,7 +124,20 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(
   if (!allRanked(operands))
     return emitOptionalError(loc, "global_avg_pool: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
-  return setResult(inferGlobalPoolShape(loc, shapeOf(op.getInput())),
+  return setResult(inferGlobalPoolShape(loc, "global_avg_pool",
+                                        shapeOf(op.getInput())),
+                   op.getInput(), inferred);
+}
+
+LogicalResult GlobalMaxPoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "global_max_pool: input must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferGlobalPoolShape(loc, "global_max_pool",
+                                        shapeOf(op.getInput())),
                    op.getInput(), inferred);
 }
 

@@ -11,6 +11,10 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialect/CnnEnums.h"
+#define GET_ATTRDEF_CLASSES
+#include "dialect/CnnAttrs.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialect/CnnOps.h.inc"
 

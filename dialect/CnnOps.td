@@ -7,6 +7,16 @@ include "dialect/CnnBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/EnumAttr.td"
+
+def Cnn_PaddingMode : I32EnumAttr<"PaddingMode",
+    "what a convolution reads outside its input", [
+      I32EnumAttrCase<"zeros", 0>, I32EnumAttrCase<"reflect", 1>,
+      I32EnumAttrCase<"replicate", 2>, I32EnumAttrCase<"circular", 3>]> {
+  let cppNamespace = "::convc::cnn";
+  let genSpecializedAttr = 0;
+}
+def Cnn_PaddingModeAttr : EnumAttr<Cnn_Dialect, Cnn_PaddingMode, "padding_mode">;
 
 //===----------------------------------------------------------------------===//
 // Parameters
@@ -34,32 +44,73 @@ def Cnn_WeightOp : Cnn_Op<"weight",
 // Convolution and linear layers
 //===----------------------------------------------------------------------===//
 
-def Cnn_Conv2dOp : Cnn_Op<"conv2d",
+def Cnn_ConvOp : Cnn_Op<"conv",
     [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
-  let summary = "2-D cross-correlation (what PyTorch calls Conv2d)";
+  let summary = "1-D, 2-D or 3-D convolution (cross-correlation by default)";
   let description = [{
-    `output[n, f, y, x] = bias[f] + sum_{c, i, j} input_pad[n, g*C/G + c,
-    y*sh + i*dh, x*sw + j*dw] * weight[f, c, i, j]` where `g = f / (F/G)`.
+    In 2-D: `output[n, f, y, x] = bias[f] + sum_{c, i, j} input_pad[n,
+    g*C/G + c, y*sh + i*dh, x*sw + j*dw] * weight[f, c, i, j]` where
+    `g = f / (F/G)`; 1-D and 3-D likewise over one or three spatial dims.
+    With `flip`, the kernel is mirrored along every spatial dimension first:
+    the true convolution of signal processing rather than PyTorch's
+    cross-correlation.
 
-    `input` is NCHW, `weight` is `[F, C/groups, KH, KW]`, `bias` is `[F]`.
-    `pad` is `[top, left, bottom, right]` zeros around the input. The output
-    size is `floor((H + top + bottom - dh*(KH-1) - 1) / sh) + 1`.
+    `input` is N, C, spatial..., `weight` is `[F, C/groups, K...]`, `bias`
+    is `[F]`. `strides` and `dilations` have one entry per spatial
+    dimension, `pad` two (all leading pads, then all trailing ones:
+    `[top, left, bottom, right]` in 2-D), filled as `padding_mode` says.
+    Each output size is `floor((in + lo + hi - d*(K-1) - 1) / s) + 1`.
 
     ```mlir
-    %y = cnn.conv2d %x, %w, %b strides [1, 1] dilations [1, 1]
+    %y = cnn.conv %x, %w, %b strides [1, 1] dilations [1, 1]
            pad [1, 1, 1, 1] groups 1
            : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>)
            -> tensor<1x4x8x8xf32>
     ```
   }];
-  let arguments = (ins Cnn_Tensor4D:$input, Cnn_Tensor4D:$weight,
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
                        Optional<Cnn_Tensor1D>:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                       DenseI64ArrayAttr:$pad, I64Attr:$groups);
-  let results = (outs Cnn_Tensor4D:$output);
+                       DenseI64ArrayAttr:$pad, I64Attr:$groups,
+                       DefaultValuedAttr<Cnn_PaddingModeAttr,
+                         "::convc::cnn::PaddingMode::zeros">:$padding_mode,
+                       DefaultValuedAttr<BoolAttr, "false">:$flip);
+  let results = (outs Cnn_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? `strides` $strides `dilations` $dilations
-    `pad` $pad `groups` $groups attr-dict `:` functional-type(operands, results)
+    `pad` $pad `groups` $groups (`padding_mode` $padding_mode^)?
+    (`flip` $flip^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cnn_ConvTransposeOp : Cnn_Op<"conv_transpose",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "1-D or 2-D transposed convolution";
+  let description = [{
+    The gradient of `cnn.conv` with respect to its input, as PyTorch's
+    `ConvTranspose*d`: every input element scatters `weight[c, f, ...]`
+    times itself into a stride-spaced window of the output. `weight` is
+    `[C, F/groups, K...]`. `pad` (leading, then trailing) crops the full
+    output and `output_padding` adds to its trailing side: each output size
+    is `(in-1)*s - lo - hi + d*(K-1) + output_padding + 1`.
+
+    ```mlir
+    %y = cnn.conv_transpose %x, %w strides [2, 2] dilations [1, 1]
+           pad [1, 1, 1, 1] output_padding [0, 0] groups 1
+           : (tensor<1x8x4x4xf32>, tensor<8x4x4x4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, Cnn_Tensor:$weight,
+                       Optional<Cnn_Tensor1D>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pad, DenseI64ArrayAttr:$output_padding,
+                       I64Attr:$groups);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `strides` $strides `dilations` $dilations
+    `pad` $pad `output_padding` $output_padding `groups` $groups attr-dict
+    `:` functional-type(operands, results)
   }];
 }
 
@@ -125,7 +176,9 @@ def Cnn_MaxPool2dOp : Cnn_Pool2dOp<"max_pool2d", "max"> {
   let description = [{
     The maximum over each `kernel` window (dilated by `dilations`) of the
     NCHW input; padded positions never win (they are -inf). `pad` is
-    `[top, left, bottom, right]`. Output size as for `cnn.conv2d`.
+    `[top, left, bottom, right]`. Output size as for `cnn.conv`, rounded up
+    with `ceil_mode` (a window that would start in the trailing padding is
+    dropped, as in PyTorch).
 
     ```mlir
     %y = cnn.max_pool2d %x kernel [2, 2] strides [2, 2] dilations [1, 1]
@@ -134,18 +187,20 @@ def Cnn_MaxPool2dOp : Cnn_Pool2dOp<"max_pool2d", "max"> {
   }];
   let arguments = (ins Cnn_Tensor4D:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                       DenseI64ArrayAttr:$pad);
+                       DenseI64ArrayAttr:$pad,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
   let assemblyFormat = [{
     $input `kernel` $kernel `strides` $strides `dilations` $dilations `pad` $pad
-    attr-dict `:` type($input) `->` type($output)
+    (`ceil_mode` $ceil_mode^)? attr-dict `:` type($input) `->` type($output)
   }];
 }
 
 def Cnn_AvgPool2dOp : Cnn_Pool2dOp<"avg_pool2d", "average"> {
   let description = [{
     The mean over each `kernel` window of the NCHW input. With
-    `count_include_pad` (PyTorch's default) the divisor is always `KH*KW`;
-    without it, only the window's positions inside the input count.
+    `count_include_pad` (PyTorch's default) the divisor counts the window's
+    positions inside the padded input; without it, only those inside the
+    input. `ceil_mode` rounds the output size up as for `cnn.max_pool2d`.
 
     ```mlir
     %y = cnn.avg_pool2d %x kernel [2, 2] strides [2, 2] pad [0, 0, 0, 0]
@@ -154,10 +209,12 @@ def Cnn_AvgPool2dOp : Cnn_Pool2dOp<"avg_pool2d", "average"> {
   }];
   let arguments = (ins Cnn_Tensor4D:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad,
-                       BoolAttr:$count_include_pad);
+                       BoolAttr:$count_include_pad,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
   let assemblyFormat = [{
     $input `kernel` $kernel `strides` $strides `pad` $pad
-    `count_include_pad` $count_include_pad attr-dict `:` type($input) `->` type($output)
+    `count_include_pad` $count_include_pad (`ceil_mode` $ceil_mode^)? attr-dict
+    `:` type($input) `->` type($output)
   }];
 }
 
@@ -169,6 +226,21 @@ def Cnn_GlobalAvgPoolOp : Cnn_Op<"global_avg_pool",
 
     ```mlir
     %y = cnn.global_avg_pool %x : tensor<1x8x7x7xf32> -> tensor<1x8x1x1xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Cnn_GlobalMaxPoolOp : Cnn_Op<"global_max_pool",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "maximum over all spatial positions";
+  let description = [{
+    `[N, C, H, W] -> [N, C, 1, 1]`, as PyTorch's `AdaptiveMaxPool2d(1)`.
+
+    ```mlir
+    %y = cnn.global_max_pool %x : tensor<1x8x7x7xf32> -> tensor<1x8x1x1xf32>
     ```
   }];
   let arguments = (ins Cnn_Tensor4D:$input);

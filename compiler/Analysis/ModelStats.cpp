@@ -32,14 +32,39 @@ std::string layerName(Operation *op) {
   return op->getName().stripDialect().str();
 }
 
+/// The layer kind as the language spells it (conv2d, not conv).
+std::string opName(Operation *op) {
+  if (isa<cnn::ConvOp, cnn::ConvTransposeOp>(op))
+    return cnn::convName(isa<cnn::ConvOp>(op) ? "conv" : "conv_transpose",
+                         cast<RankedTensorType>(op->getResult(0).getType())
+                             .getRank());
+  return op->getName().stripDialect().str();
+}
+
 /// The field after a window of `kernel` (dilated) with `strides`.
 Field window(Field in, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
              ArrayRef<int64_t> dilations) {
   Field out = in;
-  for (int i = 0; i < 2; ++i) {
+  // The first two spatial dims (W alone in 1-D, D and H in 3-D).
+  for (size_t i = 0; i < std::min<size_t>(2, kernel.size()); ++i) {
     int64_t k = dilations[i] * (kernel[i] - 1) + 1;
     out.size[i] = in.size[i] + (k - 1) * in.jump[i];
     out.jump[i] = in.jump[i] * strides[i];
+  }
+  return out;
+}
+
+/// The field after a transposed window: an output sees ceil(k/s) inputs,
+/// and neighbouring outputs are 1/s input steps apart (kept at least 1,
+/// so the jump is a bound after upsampling).
+Field transposedWindow(Field in, ArrayRef<int64_t> kernel,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  Field out = in;
+  for (size_t i = 0; i < std::min<size_t>(2, kernel.size()); ++i) {
+    int64_t k = dilations[i] * (kernel[i] - 1) + 1;
+    int64_t seen = (k + strides[i] - 1) / strides[i];
+    out.size[i] = in.size[i] + (seen - 1) * in.jump[i];
+    out.jump[i] = std::max<int64_t>(in.jump[i] / strides[i], 1);
   }
   return out;
 }
@@ -75,7 +100,7 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
       LayerStats s;
       Value out = op->getResult(0);
       s.name = layerName(op);
-      s.op = op->getName().stripDialect().str();
+      s.op = opName(op);
       auto outType = cast<RankedTensorType>(out.getType());
       s.shape.assign(outType.getShape().begin(), outType.getShape().end());
       s.activationBytes = numel(out) * 4;
@@ -85,12 +110,23 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
       Field in = merge(op, fields);
       Field f = in;
       llvm::TypeSwitch<Operation *>(op)
-          .Case([&](cnn::Conv2dOp c) {
-            ArrayRef<int64_t> w = c.getWeight().getType().getShape();
+          .Case([&](cnn::ConvOp c) {
             s.params = numel(c.getWeight()) + (c.getBias() ? numel(c.getBias()) : 0);
-            s.macs = numel(out) * w[1] * w[2] * w[3];
+            // Each output sums over one group's inputs times the kernel.
+            s.macs = numel(out) * (numel(c.getWeight()) /
+                                   c.getWeight().getType().getDimSize(0));
             s.flops = 2 * s.macs;
-            f = window(in, w.drop_front(2), c.getStrides(), c.getDilations());
+            f = window(in, c.getWeight().getType().getShape().drop_front(2),
+                       c.getStrides(), c.getDilations());
+          })
+          .Case([&](cnn::ConvTransposeOp c) {
+            s.params = numel(c.getWeight()) + (c.getBias() ? numel(c.getBias()) : 0);
+            // Every input element meets F/groups * K weights.
+            s.macs = numel(c.getInput()) *
+                     (numel(c.getWeight()) / c.getWeight().getType().getDimSize(0));
+            s.flops = 2 * s.macs;
+            f = transposedWindow(in, c.getWeight().getType().getShape().drop_front(2),
+                                 c.getStrides(), c.getDilations());
           })
           .Case([&](cnn::LinearOp l) {
             s.params = numel(l.getWeight()) + (l.getBias() ? numel(l.getBias()) : 0);
@@ -111,8 +147,8 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
             int64_t unit[] = {1, 1};
             f = window(in, p.getKernel(), p.getStrides(), unit);
           })
-          .Case([&](cnn::GlobalAvgPoolOp g) {
-            s.flops = numel(g.getInput());
+          .Case<cnn::GlobalAvgPoolOp, cnn::GlobalMaxPoolOp>([&](Operation *g) {
+            s.flops = numel(g->getOperand(0));
             f.global = true;
           })
           .Case([&](cnn::FlattenOp) { f.global = true; })
@@ -250,8 +286,7 @@ void convc::printModelDot(ModuleOp module, llvm::raw_ostream &os) {
       bool isReturn = isa<func::ReturnOp>(op);
       os << "  " << id << " [label=\""
          << (isReturn ? std::string("outputs")
-                      : quote(layerName(op)) + "\\n" +
-                            op->getName().stripDialect().str())
+                      : quote(layerName(op)) + "\\n" + opName(op))
          << "\"" << (isReturn ? ", shape=ellipse" : "") << "];\n";
       for (Value v : op->getOperands()) {
         auto it = nodeOf.find(v);

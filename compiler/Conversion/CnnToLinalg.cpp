@@ -39,26 +39,25 @@ Value filled(OpBuilder &b, Location loc, RankedTensorType type, float value) {
       .getResult(0);
 }
 
-Value padNchw(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
-              float value) {
+Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
+                 float value) {
   if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
     return x;
   auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank(), n = rank - 2;
   SmallVector<int64_t> shape(type.getShape());
-  shape[2] += pad[0] + pad[2];
-  shape[3] += pad[1] + pad[3];
-  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                   b.getIndexAttr(pad[0]),
-                                   b.getIndexAttr(pad[1])};
-  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                    b.getIndexAttr(pad[2]),
-                                    b.getIndexAttr(pad[3])};
+  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)),
+      high(rank, b.getIndexAttr(0));
+  for (int64_t i = 0; i < n; ++i) {
+    shape[2 + i] += pad[i] + pad[n + i];
+    low[2 + i] = b.getIndexAttr(pad[i]);
+    high[2 + i] = b.getIndexAttr(pad[n + i]);
+  }
   return tensor::PadOp::create(b, loc,
                                tensorOf(shape, type.getElementType()), x, low,
                                high, constantF32(b, loc, value))
       .getResult();
 }
-
 
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
                   ValueRange inputs,

@@ -1,4 +1,12 @@
-//===- ConvToLinalg.cpp - conv2d and linear to linalg ---------------------===//
+//===- ConvToLinalg.cpp - convolutions and linear layers to linalg --------===//
+//
+// Every convolution ends in a 2-D linalg named op where one exists (so the
+// later tiling and im2col passes see it): 1-D convolutions as 2-D ones of
+// height 1, transposed convolutions as ordinary ones over the input with
+// zeros inserted. 3-D convolutions are a linalg.generic written from the
+// formula.
+//
+//===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/PopulatePatterns.h"
 #include "dialect/CnnOps.h"
@@ -28,57 +36,292 @@ Value biasInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
   return linalg::BroadcastOp::create(b, loc, bias, empty, dims).getResult()[0];
 }
 
-struct Conv2dLowering : OpConversionPattern<cnn::Conv2dOp> {
+/// Pads the spatial dims with the values `mode` reads outside the input:
+/// reflect mirrors without repeating the edge, replicate repeats it,
+/// circular wraps around. A generic that gathers from the input.
+Value padWithMode(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
+                  cnn::PaddingMode mode) {
+  if (mode == cnn::PaddingMode::zeros)
+    return padSpatial(b, loc, x, pad, 0.0f);
+  if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
+    return x;
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank(), n = rank - 2;
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t i = 0; i < n; ++i)
+    shape[2 + i] += pad[i] + pad[n + i];
+  auto outType = tensorOf(shape, type.getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{}, init,
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)}, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange) {
+               SmallVector<Value> idx;
+               auto cst = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(nb, nl, v).getResult();
+               };
+               for (int64_t d = 0; d < rank; ++d) {
+                 Value i = linalg::IndexOp::create(nb, nl, d);
+                 if (d < 2) {
+                   idx.push_back(i);
+                   continue;
+                 }
+                 int64_t size = type.getDimSize(d);
+                 // s = i - lo, then folded back into [0, size).
+                 Value s = arith::SubIOp::create(nb, nl, i, cst(pad[d - 2]));
+                 Value zero = cst(0), last = cst(size - 1);
+                 if (mode == cnn::PaddingMode::replicate) {
+                   s = arith::MaxSIOp::create(nb, nl, s, zero);
+                   s = arith::MinSIOp::create(nb, nl, s, last);
+                 } else if (mode == cnn::PaddingMode::reflect) {
+                   // -s below the edge, 2*(size-1) - s above it.
+                   Value neg = arith::SubIOp::create(nb, nl, zero, s);
+                   s = arith::MaxSIOp::create(nb, nl, s, neg);
+                   Value mirror = arith::SubIOp::create(
+                       nb, nl, cst(2 * (size - 1)), s);
+                   s = arith::MinSIOp::create(nb, nl, s, mirror);
+                 } else { // circular
+                   Value sz = cst(size);
+                   s = arith::RemSIOp::create(
+                       nb, nl, arith::AddIOp::create(nb, nl, s, sz), sz);
+                 }
+                 idx.push_back(s);
+               }
+               linalg::YieldOp::create(
+                   nb, nl, tensor::ExtractOp::create(nb, nl, x, idx).getResult());
+             })
+      .getResult(0);
+}
+
+/// Mirrors a [F, C, K...] kernel along every spatial dimension, or when
+/// `transpose` a [C, F/groups, K...] transposed-convolution kernel into the
+/// [F, C/groups, K...] kernel of the equivalent convolution (mirrored too).
+Value flipKernel(OpBuilder &b, Location loc, Value w, int64_t groups,
+                 bool transpose) {
+  auto type = cast<RankedTensorType>(w.getType());
+  ArrayRef<int64_t> ws = type.getShape();
+  int64_t rank = type.getRank(), n = rank - 2;
+  MLIRContext *ctx = b.getContext();
+  Type f32 = type.getElementType();
+  if (!transpose) {
+    SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(0),
+                                     b.getAffineDimExpr(1)};
+    for (int64_t i = 0; i < n; ++i)
+      exprs.push_back(ws[2 + i] - 1 - b.getAffineDimExpr(2 + i));
+    return elementwise(
+        b, loc, type, w,
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+        {AffineMap::get(rank, 0, exprs, ctx)});
+  }
+  // [C, Fg, K...] -> [G, Cg, Fg, K...] -> (flip, swap) [G, Fg, Cg, K...]
+  // -> [F, Cg, K...].
+  int64_t g = groups, cg = ws[0] / g, fg = ws[1];
+  SmallVector<int64_t> split = {g, cg, fg}, swapped = {g, fg, cg};
+  split.append(ws.begin() + 2, ws.end());
+  swapped.append(ws.begin() + 2, ws.end());
+  SmallVector<ReassociationIndices> first = {{0, 1}, {2}};
+  for (int64_t i = 0; i < n; ++i)
+    first.push_back({3 + i});
+  Value w5 = tensor::ExpandShapeOp::create(b, loc, tensorOf(split, f32), w,
+                                           first);
+  SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(2),
+                                   b.getAffineDimExpr(1)};
+  for (int64_t i = 0; i < n; ++i)
+    exprs.push_back(ws[2 + i] - 1 - b.getAffineDimExpr(3 + i));
+  Value t = elementwise(
+      b, loc, tensorOf(swapped, f32), w5,
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+      {AffineMap::get(rank + 1, 0, exprs, ctx)});
+  SmallVector<int64_t> out = {g * fg, cg};
+  out.append(ws.begin() + 2, ws.end());
+  return tensor::CollapseShapeOp::create(b, loc, tensorOf(out, f32), t, first);
+}
+
+/// A 2-D convolution of an already padded NCHW `x` accumulated onto `init`
+/// with the linalg named op that fits the grouping.
+Value conv2dNamed(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                  int64_t g) {
+  auto outType = cast<RankedTensorType>(init.getType());
+  Type f32 = outType.getElementType();
+  auto stridesAttr = b.getI64TensorAttr(strides);
+  auto dilationsAttr = b.getI64TensorAttr(dilations);
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> os = outType.getShape();
+  int64_t c = xs[1], f = ws[0];
+  if (g == 1)
+    return linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{outType},
+                                            ValueRange{x, w}, ValueRange{init},
+                                            stridesAttr, dilationsAttr)
+        .getResult(0);
+  if (g == c && f == c) {
+    // [C, 1, KH, KW] -> [C, KH, KW]
+    Value w3 = tensor::CollapseShapeOp::create(
+        b, loc, tensorOf({c, ws[2], ws[3]}, f32), w,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    return linalg::DepthwiseConv2DNchwChwOp::create(
+               b, loc, TypeRange{outType}, ValueRange{x, w3}, ValueRange{init},
+               stridesAttr, dilationsAttr)
+        .getResult(0);
+  }
+  // Grouped: NCHW -> NGCHW, FCHW -> GFCHW, NFHW -> NGFHW.
+  SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}};
+  SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}};
+  Value x5 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({xs[0], g, c / g, xs[2], xs[3]}, f32), x, splitDim1);
+  Value w5 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({g, f / g, ws[1], ws[2], ws[3]}, f32), w, splitDim0);
+  auto out5Type = tensorOf({os[0], g, f / g, os[2], os[3]}, f32);
+  Value init5 = tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
+  Value conv = linalg::Conv2DNgchwGfchwOp::create(
+                   b, loc, TypeRange{out5Type}, ValueRange{x5, w5},
+                   ValueRange{init5}, stridesAttr, dilationsAttr)
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
+}
+
+/// A 3-D convolution of a padded NCDHW `x` onto `init`: a generic over
+/// (n, g, f, od, oh, ow, c, kd, kh, kw) on grouped views.
+Value conv3dGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                    int64_t g) {
+  auto outType = cast<RankedTensorType>(init.getType());
+  Type f32 = outType.getElementType();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> os = outType.getShape();
+  SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}, {5}};
+  SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}, {5}};
+  Value x6 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({xs[0], g, xs[1] / g, xs[2], xs[3], xs[4]}, f32), x,
+      splitDim1);
+  Value w6 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({g, ws[0] / g, ws[1], ws[2], ws[3], ws[4]}, f32), w,
+      splitDim0);
+  auto out6Type = tensorOf({os[0], g, os[1] / g, os[2], os[3], os[4]}, f32);
+  Value init6 = tensor::ExpandShapeOp::create(b, loc, out6Type, init, splitDim1);
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  // n=0 g=1 f=2 od=3 oh=4 ow=5 c=6 kd=7 kh=8 kw=9
+  SmallVector<AffineExpr> xe = {d(0), d(1), d(6)};
+  for (int i = 0; i < 3; ++i)
+    xe.push_back(d(3 + i) * strides[i] + d(7 + i) * dilations[i]);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(10, 0, xe, ctx),
+      AffineMap::get(10, 0, {d(1), d(2), d(6), d(7), d(8), d(9)}, ctx),
+      AffineMap::get(10, 0, {d(0), d(1), d(2), d(3), d(4), d(5)}, ctx)};
+  SmallVector<utils::IteratorType> iters(6, utils::IteratorType::parallel);
+  iters.append(4, utils::IteratorType::reduction);
+  Value conv =
+      linalg::GenericOp::create(
+          b, loc, out6Type, ValueRange{x6, w6}, init6, maps, iters,
+          [](OpBuilder &nb, Location nl, ValueRange a) {
+            Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
+            linalg::YieldOp::create(
+                nb, nl, arith::AddFOp::create(nb, nl, a[2], m).getResult());
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
+}
+
+/// Adds a unit H dimension to an N, C, W tensor (1-D convolutions run as
+/// 2-D ones of height 1).
+Value addUnitHeight(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  ArrayRef<int64_t> s = type.getShape();
+  return tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({s[0], s[1], 1, s[2]}, type.getElementType()), v,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
+/// A convolution over 1 to 3 spatial dims of an already padded `x`.
+Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+               int64_t groups) {
+  auto outType = cast<RankedTensorType>(init.getType());
+  switch (outType.getRank()) {
+  case 3: {
+    int64_t s2[] = {1, strides[0]}, d2[] = {1, dilations[0]};
+    Value out = conv2dNamed(b, loc, addUnitHeight(b, loc, x),
+                            addUnitHeight(b, loc, w),
+                            addUnitHeight(b, loc, init), s2, d2, groups);
+    return tensor::CollapseShapeOp::create(
+        b, loc, outType, out, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  }
+  case 4:
+    return conv2dNamed(b, loc, x, w, init, strides, dilations, groups);
+  default:
+    return conv3dGeneric(b, loc, x, w, init, strides, dilations, groups);
+  }
+}
+
+struct ConvLowering : OpConversionPattern<cnn::ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(cnn::Conv2dOp op, OpAdaptor adaptor,
+  matchAndRewrite(cnn::ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Value x = padWithMode(b, loc, adaptor.getInput(), op.getPad(),
+                          op.getPaddingMode());
+    Value w = adaptor.getWeight();
+    if (op.getFlip())
+      w = flipKernel(b, loc, w, op.getGroups(), /*transpose=*/false);
+    Value init = biasInit(b, loc, outType, adaptor.getBias());
+    b.replaceOp(op, convolve(b, loc, x, w, init, op.getStrides(),
+                             op.getDilations(), op.getGroups()));
+    return success();
+  }
+};
+
+/// A transposed convolution is the convolution, with the transposed and
+/// mirrored kernel, of the input with stride-1 zeros inserted between its
+/// elements and d*(K-1) zeros around it (plus the output padding); `pad`
+/// then crops that full result.
+struct ConvTransposeLowering : OpConversionPattern<cnn::ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::ConvTransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Type f32 = outType.getElementType();
-    Value x = padNchw(b, loc, adaptor.getInput(), op.getPad(), 0.0f);
-    Value w = adaptor.getWeight();
-    Value init = biasInit(b, loc, outType, adaptor.getBias());
-    auto strides = b.getI64TensorAttr(op.getStrides());
-    auto dilations = b.getI64TensorAttr(op.getDilations());
-    int64_t g = op.getGroups();
+    ArrayRef<int64_t> xs = op.getInput().getType().getShape();
     ArrayRef<int64_t> ws = op.getWeight().getType().getShape();
-    ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
-    ArrayRef<int64_t> os = outType.getShape();
-    int64_t c = xs[1], f = ws[0];
+    ArrayRef<int64_t> s = op.getStrides(), d = op.getDilations(),
+                      pad = op.getPad(), outPad = op.getOutputPadding();
+    int64_t rank = outType.getRank(), n = rank - 2;
 
-    if (g == 1) {
-      b.replaceOpWithNewOp<linalg::Conv2DNchwFchwOp>(
-          op, TypeRange{outType}, ValueRange{x, w}, ValueRange{init}, strides,
-          dilations);
-      return success();
+    SmallVector<int64_t> zShape = {xs[0], xs[1]}, fullShape = {xs[0], outType.getDimSize(1)};
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+        strides(rank, b.getIndexAttr(1));
+    for (int64_t i = 0; i < rank; ++i)
+      sizes.push_back(b.getIndexAttr(xs[i]));
+    SmallVector<int64_t> ones(n, 1);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t border = d[i] * (ws[2 + i] - 1);
+      zShape.push_back((xs[2 + i] - 1) * s[i] + 1 + 2 * border + outPad[i]);
+      fullShape.push_back(zShape.back() - border);
+      offsets[2 + i] = b.getIndexAttr(border);
+      strides[2 + i] = b.getIndexAttr(s[i]);
     }
-    if (g == c && f == c) {
-      // [C, 1, KH, KW] -> [C, KH, KW]
-      Value w3 = tensor::CollapseShapeOp::create(
-          b, loc, tensorOf({c, ws[2], ws[3]}, f32), w,
-          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-      b.replaceOpWithNewOp<linalg::DepthwiseConv2DNchwChwOp>(
-          op, TypeRange{outType}, ValueRange{x, w3}, ValueRange{init}, strides,
-          dilations);
-      return success();
-    }
-    // Grouped: NCHW -> NGCHW, FCHW -> GFCHW, NFHW -> NGFHW.
-    SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}};
-    SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}};
-    Value x5 = tensor::ExpandShapeOp::create(
-        b, loc, tensorOf({xs[0], g, c / g, xs[2], xs[3]}, f32), x, splitDim1);
-    Value w5 = tensor::ExpandShapeOp::create(
-        b, loc, tensorOf({g, f / g, ws[1], ws[2], ws[3]}, f32), w, splitDim0);
-    auto out5Type = tensorOf({os[0], g, f / g, os[2], os[3]}, f32);
-    Value init5 =
-        tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
-    Value conv = linalg::Conv2DNgchwGfchwOp::create(
-                     b, loc, TypeRange{out5Type}, ValueRange{x5, w5},
-                     ValueRange{init5}, strides, dilations)
-                     .getResult(0);
-    b.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outType, conv,
-                                                  splitDim1);
+    Value z = filled(b, loc, tensorOf(zShape, f32), 0.0f);
+    z = tensor::InsertSliceOp::create(b, loc, adaptor.getInput(), z, offsets,
+                                      sizes, strides);
+    Value w = flipKernel(b, loc, adaptor.getWeight(), op.getGroups(),
+                         /*transpose=*/true);
+    Value init = biasInit(b, loc, tensorOf(fullShape, f32), adaptor.getBias());
+    Value full = convolve(b, loc, z, w, init, ones, d, op.getGroups());
+    SmallVector<OpFoldResult> cropOffsets(rank, b.getIndexAttr(0)), cropSizes,
+        unit(rank, b.getIndexAttr(1));
+    for (int64_t i = 0; i < rank; ++i)
+      cropSizes.push_back(b.getIndexAttr(outType.getDimSize(i)));
+    for (int64_t i = 0; i < n; ++i)
+      cropOffsets[2 + i] = b.getIndexAttr(pad[i]);
+    b.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, outType, full, cropOffsets,
+                                                 cropSizes, unit);
     return success();
   }
 };
@@ -116,5 +359,6 @@ struct LinearLowering : OpConversionPattern<cnn::LinearOp> {
 } // namespace
 
 void convc::detail::populateConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dLowering, LinearLowering>(patterns.getContext());
+  patterns.add<ConvLowering, ConvTransposeLowering, LinearLowering>(
+      patterns.getContext());
 }

@@ -14,6 +14,24 @@ namespace cnn = convc::cnn;
 
 namespace {
 
+/// The padding that also covers ceil_mode's last, partial windows: the
+/// trailing pads grow until every output window fits.
+SmallVector<int64_t> windowPadding(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
+                                   ArrayRef<int64_t> kernel,
+                                   ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations,
+                                   ArrayRef<int64_t> pad) {
+  SmallVector<int64_t> p(pad);
+  for (int i = 0; i < 2; ++i) {
+    int64_t need = (out[2 + i] - 1) * strides[i] +
+                   dilations[i] * (kernel[i] - 1) + 1;
+    int64_t have = in[2 + i] + p[i] + p[2 + i];
+    if (need > have)
+      p[2 + i] += need - have;
+  }
+  return p;
+}
+
 struct MaxPool2dLowering : OpConversionPattern<cnn::MaxPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -22,7 +40,10 @@ struct MaxPool2dLowering : OpConversionPattern<cnn::MaxPool2dOp> {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     float lowest = -std::numeric_limits<float>::infinity();
-    Value x = padNchw(b, loc, adaptor.getInput(), op.getPad(), lowest);
+    SmallVector<int64_t> pad = windowPadding(
+        op.getInput().getType().getShape(), outType.getShape(), op.getKernel(),
+        op.getStrides(), op.getDilations(), op.getPad());
+    Value x = padSpatial(b, loc, adaptor.getInput(), pad, lowest);
     Value window = tensor::EmptyOp::create(b, loc, op.getKernel(),
                                            outType.getElementType());
     b.replaceOpWithNewOp<linalg::PoolingNchwMaxOp>(
@@ -45,28 +66,32 @@ struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
     ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPad();
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
     ArrayRef<int64_t> out = outType.getShape();
-    Value x = padNchw(b, loc, adaptor.getInput(), p, 0.0f);
+    int64_t unit[] = {1, 1};
+    Value x = padSpatial(b, loc, adaptor.getInput(),
+                         windowPadding(in, out, k, s, unit, p), 0.0f);
     Value window = tensor::EmptyOp::create(b, loc, k, f32);
     Value sum = linalg::PoolingNchwSumOp::create(
                     b, loc, TypeRange{outType}, ValueRange{x, window},
                     ValueRange{filled(b, loc, outType, 0.0f)},
                     b.getI64TensorAttr(s), b.getI64TensorAttr({1, 1}))
                     .getResult(0);
-    // The reciprocal of each window's divisor, computed here: KH*KW, or
-    // with !count_include_pad the number of its positions inside the input.
+    // The reciprocal of each window's divisor, computed here as PyTorch
+    // does: the window's extent within the padded input (which ceil_mode's
+    // last windows overrun), or with !count_include_pad within the input.
     SmallVector<float> scale(out[2] * out[3]);
-    for (int64_t oh = 0; oh < out[2]; ++oh)
-      for (int64_t ow = 0; ow < out[3]; ++ow) {
-        int64_t count = k[0] * k[1];
-        if (!op.getCountIncludePad()) {
-          auto inside = [](int64_t start, int64_t kernel, int64_t size) {
-            return std::min(start + kernel, size) - std::max<int64_t>(start, 0);
-          };
-          count = inside(oh * s[0] - p[0], k[0], in[2]) *
-                  inside(ow * s[1] - p[1], k[1], in[3]);
-        }
-        scale[oh * out[3] + ow] = 1.0f / static_cast<float>(count);
+    auto extent = [&](int64_t o, int i) {
+      int64_t start = o * s[i] - p[i];
+      int64_t end = std::min(start + k[i], in[2 + i] + p[2 + i]);
+      if (!op.getCountIncludePad()) {
+        start = std::max<int64_t>(start, 0);
+        end = std::min(end, in[2 + i]);
       }
+      return end - start;
+    };
+    for (int64_t oh = 0; oh < out[2]; ++oh)
+      for (int64_t ow = 0; ow < out[3]; ++ow)
+        scale[oh * out[3] + ow] =
+            1.0f / static_cast<float>(extent(oh, 0) * extent(ow, 1));
     auto scaleType = tensorOf({out[2], out[3]}, f32);
     Value scaleT = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scale)));
@@ -126,9 +151,44 @@ struct GlobalAvgPoolLowering : OpConversionPattern<cnn::GlobalAvgPoolOp> {
   }
 };
 
+/// The maximum over H and W, reshaped to [N, C, 1, 1].
+struct GlobalMaxPoolLowering : OpConversionPattern<cnn::GlobalMaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::GlobalMaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    auto redType = tensorOf({in[0], in[1]}, outType.getElementType());
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4),
+                                   AffineMap::get(4, 0,
+                                                  {b.getAffineDimExpr(0),
+                                                   b.getAffineDimExpr(1)},
+                                                  b.getContext())};
+    SmallVector<utils::IteratorType> iters = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction};
+    Value max =
+        linalg::GenericOp::create(
+            b, loc, redType, adaptor.getInput(),
+            filled(b, loc, redType, -std::numeric_limits<float>::infinity()),
+            maps, iters,
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl,
+                  arith::MaximumFOp::create(nb, nl, a[1], a[0]).getResult());
+            })
+            .getResult(0);
+    b.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outType, max, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    return success();
+  }
+};
+
 } // namespace
 
 void convc::detail::populatePoolPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPool2dLowering, AvgPool2dLowering, GlobalAvgPoolLowering>(
-      patterns.getContext());
+  patterns.add<MaxPool2dLowering, AvgPool2dLowering, GlobalAvgPoolLowering,
+               GlobalMaxPoolLowering>(patterns.getContext());
 }

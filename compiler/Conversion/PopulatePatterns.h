@@ -19,9 +19,10 @@ mlir::Value constantF32(mlir::OpBuilder &b, mlir::Location loc, float v);
 /// A tensor of `type` filled with `value`.
 mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::RankedTensorType type, float value);
-/// Pads H and W of an NCHW tensor by `pad` = [top, left, bottom, right].
-mlir::Value padNchw(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                    llvm::ArrayRef<int64_t> pad, float value);
+/// Pads the spatial dims of an N, C, spatial... tensor with `value`; `pad`
+/// holds the leading pads, then the trailing ones.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       llvm::ArrayRef<int64_t> pad, float value);
 /// A linalg.generic over `type`'s iteration space: one result of `type`,
 /// `inputs` read through `inputMaps` (identity if empty), and `body`
 /// computing an element from the inputs' elements.

@@ -86,10 +86,11 @@ struct LayerDef {
 
 const std::vector<LayerDef> &layerTable();
 
-/// The kernel, stride, dilation and padding of a windowed layer.
+/// The kernel, stride, dilation and padding of a windowed layer, one entry
+/// per spatial dimension (two for padding: leading ones, then trailing).
 struct Window {
-  llvm::SmallVector<int64_t, 2> kernel, strides, dilations;
-  llvm::SmallVector<int64_t, 4> pad;
+  llvm::SmallVector<int64_t, 3> kernel, strides, dilations;
+  llvm::SmallVector<int64_t, 6> pad;
 };
 
 class MLIRGen {
@@ -100,14 +101,15 @@ public:
   OwningOpRef<ModuleOp> build(const File &file);
 
   // Layer builders (see layerTable()).
-  FailureOr<Value> conv2d(const CallArgs &a);
+  template <unsigned S> FailureOr<Value> conv(const CallArgs &a);
+  template <unsigned S> FailureOr<Value> convTranspose(const CallArgs &a);
   FailureOr<Value> depthwiseConv2d(const CallArgs &a);
   FailureOr<Value> pointwiseConv2d(const CallArgs &a);
   FailureOr<Value> linear(const CallArgs &a);
   FailureOr<Value> batchNorm(const CallArgs &a);
   FailureOr<Value> maxPool2d(const CallArgs &a);
   FailureOr<Value> avgPool2d(const CallArgs &a);
-  FailureOr<Value> globalAvgPool(const CallArgs &a);
+  template <typename OpTy> FailureOr<Value> globalPool(const CallArgs &a);
   FailureOr<Value> flatten(const CallArgs &a);
   FailureOr<Value> reshape(const CallArgs &a);
   FailureOr<Value> concat(const CallArgs &a);
@@ -143,15 +145,18 @@ private:
                           bool defaultValue);
   FailureOr<llvm::SmallVector<int64_t, 4>>
   intListArg(const CallArgs &a, const char *name, int64_t min);
-  FailureOr<llvm::SmallVector<int64_t, 2>>
-  pairArg(const CallArgs &a, const char *name,
-          llvm::ArrayRef<int64_t> defaultValue, int64_t min);
+  FailureOr<llvm::SmallVector<int64_t, 3>>
+  spatialArg(const CallArgs &a, const char *name, size_t n,
+             llvm::ArrayRef<int64_t> defaultValue, int64_t min);
   FailureOr<Window> windowArgs(const CallArgs &a, ArrayRef<int64_t> inShape,
                                ArrayRef<int64_t> kernel, bool isConv);
+  FailureOr<Value> spatialInput(const CallArgs &a, const char *layer,
+                                size_t spatialRank);
   FailureOr<int64_t> intOf(const Expr &e, const char *name, int64_t min);
 
   FailureOr<Value> convLayer(const CallArgs &a, Value x, int64_t out,
                              ArrayRef<int64_t> kernel, int64_t groups);
+  FailureOr<cnn::PaddingMode> paddingModeArg(const CallArgs &a);
   /// Fetches the parameter `<prefix><binding>.<suffix>` of the current layer.
   FailureOr<Value> param(const CallArgs &a, llvm::StringRef suffix,
                          ArrayRef<int64_t> shape, RandomInit init);
@@ -781,51 +786,74 @@ MLIRGen::intListArg(const CallArgs &a, const char *name, int64_t min) {
   return out;
 }
 
-FailureOr<llvm::SmallVector<int64_t, 2>>
-MLIRGen::pairArg(const CallArgs &a, const char *name,
-                 llvm::ArrayRef<int64_t> defaultValue, int64_t min) {
+/// An integer for every spatial dimension, or a list of one per dimension.
+FailureOr<llvm::SmallVector<int64_t, 3>>
+MLIRGen::spatialArg(const CallArgs &a, const char *name, size_t n,
+                    llvm::ArrayRef<int64_t> defaultValue, int64_t min) {
   const Expr *e = a.get(name);
   if (!e)
-    return llvm::SmallVector<int64_t, 2>(defaultValue);
+    return llvm::SmallVector<int64_t, 3>(defaultValue);
+  llvm::SmallVector<int64_t, 3> out;
   if (e->kind == Expr::Kind::List) {
-    if (e->args.size() != 2)
-      return emitError(at(e->loc)) << "'" << name
-                                   << "' must be an integer or a list [h, w]",
+    if (e->args.size() != n)
+      return emitError(at(e->loc)) << "'" << name << "' must be an integer or "
+                                   << "a list of " << n << " (one per spatial "
+                                   << "dimension), found a list of "
+                                   << e->args.size(),
              failure();
-    auto h = intOf(*e->args[0], name, min);
-    if (failed(h))
-      return failure();
-    auto w = intOf(*e->args[1], name, min);
-    if (failed(w))
-      return failure();
-    return llvm::SmallVector<int64_t, 2>{*h, *w};
+    for (const ExprPtr &item : e->args) {
+      auto v = intOf(*item, name, min);
+      if (failed(v))
+        return failure();
+      out.push_back(*v);
+    }
+    return out;
   }
   auto v = intOf(*e, name, min);
   if (failed(v))
     return failure();
-  return llvm::SmallVector<int64_t, 2>{*v, *v};
+  out.assign(n, *v);
+  return out;
+}
+
+/// The layer's input, which must have `spatialRank` spatial dims after N, C.
+FailureOr<Value> MLIRGen::spatialInput(const CallArgs &a, const char *layer,
+                                       size_t spatialRank) {
+  auto x = tensorArg(a, "input");
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  if (in.size() != spatialRank + 2) {
+    static const char *layouts[] = {"", "NCW", "NCHW", "NCDHW"};
+    return emitError(a.loc) << layer << ": expects an "
+                            << layouts[spatialRank] << " input, got "
+                            << cnn::formatShape(in),
+           failure();
+  }
+  return x;
 }
 
 /// Reads `stride` (default: `kernel` for pooling, 1 otherwise), `dilation`
-/// and `pad` (an integer, [h, w], [top, left, bottom, right], or one of
-/// valid / same / full).
+/// and `pad` (an integer, one per dimension, leading then trailing ones, or
+/// one of valid / same / full) for the spatial dims of `inShape`.
 FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
                                       ArrayRef<int64_t> inShape,
                                       ArrayRef<int64_t> kernel, bool isConv) {
+  size_t n = kernel.size();
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
-  int64_t one[] = {1, 1};
+  llvm::SmallVector<int64_t, 3> ones(n, 1);
   auto strides =
-      pairArg(a, "stride", isConv ? ArrayRef<int64_t>(one) : kernel, 1);
+      spatialArg(a, "stride", n, isConv ? ArrayRef<int64_t>(ones) : kernel, 1);
   if (failed(strides))
     return failure();
   w.strides = *strides;
-  auto d = pairArg(a, "dilation", one, 1);
+  auto d = spatialArg(a, "dilation", n, ones, 1);
   if (failed(d))
     return failure();
   w.dilations = *d;
   const Expr *p = a.get("pad");
-  w.pad.assign(4, 0);
+  w.pad.assign(2 * n, 0);
   if (!p)
     return w;
   static const llvm::StringSet<> modes = {"same", "valid", "full"};
@@ -835,13 +863,13 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
                                       "one of valid, same, full; found '"
                                    << p->text << "'",
              failure();
-    for (int i = 0; i < 2; ++i) {
+    for (size_t i = 0; i < n; ++i) {
       int64_t k = w.dilations[i] * (w.kernel[i] - 1) + 1;
       int64_t lo = 0, hi = 0;
       if (p->text == "same") {
         // PyTorch's 'same' for stride 1 (extra padding at the end); for
         // larger strides, out = ceil(in / stride) as in TensorFlow.
-        int64_t in = inShape.size() == 4 ? inShape[2 + i] : 0;
+        int64_t in = inShape.size() == n + 2 ? inShape[2 + i] : 0;
         int64_t out = (in + w.strides[i] - 1) / w.strides[i];
         int64_t total = std::max<int64_t>((out - 1) * w.strides[i] + k - in, 0);
         lo = total / 2;
@@ -850,12 +878,12 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
         lo = hi = k - 1;
       }
       w.pad[i] = lo;
-      w.pad[i + 2] = hi;
+      w.pad[i + n] = hi;
     }
     return w;
   }
-  if (p->kind == Expr::Kind::List && p->args.size() == 4) {
-    for (int i = 0; i < 4; ++i) {
+  if (p->kind == Expr::Kind::List && p->args.size() == 2 * n) {
+    for (size_t i = 0; i < 2 * n; ++i) {
       auto v = intOf(*p->args[i], "pad", 0);
       if (failed(v))
         return failure();
@@ -863,16 +891,17 @@ FailureOr<Window> MLIRGen::windowArgs(const CallArgs &a,
     }
     return w;
   }
-  if (p->kind == Expr::Kind::List && p->args.size() != 2)
-    return emitError(at(p->loc)) << "'pad' must be an integer, [h, w], [top, "
-                                    "left, bottom, right], valid, same or "
-                                    "full; found a list of "
-                                 << p->args.size(),
+  if (p->kind == Expr::Kind::List && p->args.size() != n)
+    return emitError(at(p->loc))
+               << "'pad' must be an integer, a list of " << n << " (one per "
+               << "dimension) or " << 2 * n << " (leading, then trailing), "
+               << "valid, same or full; found a list of " << p->args.size(),
            failure();
-  auto hw = pairArg(a, "pad", {0, 0}, 0);
-  if (failed(hw))
+  auto sym = spatialArg(a, "pad", n, {}, 0);
+  if (failed(sym))
     return failure();
-  w.pad = {(*hw)[0], (*hw)[1], (*hw)[0], (*hw)[1]};
+  for (size_t i = 0; i < n; ++i)
+    w.pad[i] = w.pad[i + n] = (*sym)[i];
   return w;
 }
 
@@ -936,74 +965,153 @@ FailureOr<Value> MLIRGen::param(const CallArgs &a, llvm::StringRef suffix,
 // Layers
 //===----------------------------------------------------------------------===//
 
-/// The convolution shared by conv2d and its depthwise and pointwise forms.
+FailureOr<cnn::PaddingMode> MLIRGen::paddingModeArg(const CallArgs &a) {
+  const Expr *e = a.get("padding_mode");
+  if (!e)
+    return cnn::PaddingMode::zeros;
+  std::optional<cnn::PaddingMode> mode;
+  if (e->kind == Expr::Kind::Name)
+    mode = cnn::symbolizePaddingMode(e->text);
+  if (!mode)
+    return emitError(at(e->loc)) << "'padding_mode' must be zeros, reflect, "
+                                    "replicate or circular; found "
+                                 << kindName(*e),
+           failure();
+  return *mode;
+}
+
+/// The convolution shared by conv1d/2d/3d and the depthwise and pointwise
+/// forms.
 FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
                                     ArrayRef<int64_t> kernel, int64_t groups) {
   auto bias = boolArg(a, "bias", true);
-  if (failed(bias))
+  auto flip = boolArg(a, "flip", false);
+  auto mode = paddingModeArg(a);
+  if (failed(bias) || failed(flip) || failed(mode))
     return failure();
   ArrayRef<int64_t> in = shapeOf(x);
   auto win = windowArgs(a, in, kernel, /*isConv=*/true);
   if (failed(win))
     return failure();
-  int64_t c = in.size() == 4 ? in[1] : 0;
-  cnn::Shape wShape{out, c / groups, kernel[0], kernel[1]};
+  int64_t c = in.size() >= 2 ? in[1] : 0;
+  cnn::Shape wShape{out, c / groups};
+  wShape.append(kernel.begin(), kernel.end());
   cnn::Shape bShape{out};
-  auto result = cnn::inferConv2dShape(
+  auto result = cnn::inferConvShape(
       a.loc, in, wShape,
       *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt,
       win->strides, win->dilations, win->pad, groups);
-  if (failed(result) || failed(checkSize(a.loc, *result)))
+  if (failed(result) || failed(checkSize(a.loc, *result)) ||
+      failed(cnn::checkPaddingMode(a.loc, *mode, in.drop_front(2), win->pad)))
     return failure();
-  RandomInit init{wShape[1] * wShape[2] * wShape[3]};
-  auto w = param(a, "weight", wShape, init);
+  int64_t fanIn = 1;
+  for (int64_t d : ArrayRef<int64_t>(wShape).drop_front())
+    fanIn *= d;
+  auto w = param(a, "weight", wShape, {fanIn});
   if (failed(w))
     return failure();
   Value b;
   if (*bias) {
-    auto bv = param(a, "bias", bShape, init);
+    auto bv = param(a, "bias", bShape, {fanIn});
     if (failed(bv))
       return failure();
     b = *bv;
   }
-  return cnn::Conv2dOp::create(builder, a.opLoc, tensorType(*result), x, *w, b,
-                               builder.getDenseI64ArrayAttr(win->strides),
-                               builder.getDenseI64ArrayAttr(win->dilations),
-                               builder.getDenseI64ArrayAttr(win->pad),
-                               builder.getI64IntegerAttr(groups))
+  return cnn::ConvOp::create(
+             builder, a.opLoc, tensorType(*result), x, *w, b,
+             builder.getDenseI64ArrayAttr(win->strides),
+             builder.getDenseI64ArrayAttr(win->dilations),
+             builder.getDenseI64ArrayAttr(win->pad),
+             builder.getI64IntegerAttr(groups),
+             cnn::PaddingModeAttr::get(&ctx, *mode), builder.getBoolAttr(*flip))
       .getResult();
 }
 
-FailureOr<Value> MLIRGen::conv2d(const CallArgs &a) {
-  auto x = tensorArg(a, "input");
+template <unsigned S> FailureOr<Value> MLIRGen::conv(const CallArgs &a) {
+  std::string layer = cnn::convName("conv", S + 2);
+  auto x = spatialInput(a, layer.c_str(), S);
   if (failed(x))
     return failure();
   auto out = intArg(a, "out", 0, 1);
-  auto kernel = pairArg(a, "kernel", {}, 1);
+  auto kernel = spatialArg(a, "kernel", S, {}, 1);
   auto groups = intArg(a, "groups", 1, 1);
   if (failed(out) || failed(kernel) || failed(groups))
     return failure();
   return convLayer(a, *x, *out, *kernel, *groups);
 }
 
-FailureOr<Value> MLIRGen::depthwiseConv2d(const CallArgs &a) {
-  auto x = tensorArg(a, "input");
+template <unsigned S>
+FailureOr<Value> MLIRGen::convTranspose(const CallArgs &a) {
+  std::string layer = cnn::convName("conv_transpose", S + 2);
+  auto x = spatialInput(a, layer.c_str(), S);
   if (failed(x))
     return failure();
-  auto kernel = pairArg(a, "kernel", {}, 1);
+  auto out = intArg(a, "out", 0, 1);
+  auto kernel = spatialArg(a, "kernel", S, {}, 1);
+  auto groups = intArg(a, "groups", 1, 1);
+  auto bias = boolArg(a, "bias", true);
+  llvm::SmallVector<int64_t, 3> zeros(S, 0), ones(S, 1);
+  auto strides = spatialArg(a, "stride", S, ones, 1);
+  auto dilations = spatialArg(a, "dilation", S, ones, 1);
+  auto outPad = spatialArg(a, "output_padding", S, zeros, 0);
+  auto pad = spatialArg(a, "pad", S, zeros, 0);
+  if (failed(out) || failed(kernel) || failed(groups) || failed(bias) ||
+      failed(strides) || failed(dilations) || failed(outPad) || failed(pad))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  cnn::Shape wShape{in[1], *out / *groups};
+  wShape.append(kernel->begin(), kernel->end());
+  cnn::Shape bShape{*out};
+  llvm::SmallVector<int64_t, 6> pads(pad->begin(), pad->end());
+  pads.append(pad->begin(), pad->end());
+  if (*out % *groups != 0)
+    return emitError(a.loc) << layer << ": " << *out
+                            << " output channels are not divisible by groups="
+                            << *groups,
+           failure();
+  auto result = cnn::inferConvTransposeShape(
+      a.loc, in, wShape,
+      *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt,
+      *strides, *dilations, pads, *outPad, *groups);
+  if (failed(result) || failed(checkSize(a.loc, *result)))
+    return failure();
+  int64_t fanIn = 1; // PyTorch's: weight.size(1) * kernel size
+  for (int64_t d : ArrayRef<int64_t>(wShape).drop_front())
+    fanIn *= d;
+  auto w = param(a, "weight", wShape, {fanIn});
+  if (failed(w))
+    return failure();
+  Value b;
+  if (*bias) {
+    auto bv = param(a, "bias", bShape, {fanIn});
+    if (failed(bv))
+      return failure();
+    b = *bv;
+  }
+  return cnn::ConvTransposeOp::create(
+             builder, a.opLoc, tensorType(*result), *x, *w, b,
+             builder.getDenseI64ArrayAttr(*strides),
+             builder.getDenseI64ArrayAttr(*dilations),
+             builder.getDenseI64ArrayAttr(pads),
+             builder.getDenseI64ArrayAttr(*outPad),
+             builder.getI64IntegerAttr(*groups))
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::depthwiseConv2d(const CallArgs &a) {
+  auto x = spatialInput(a, "depthwise_conv2d", 2);
+  if (failed(x))
+    return failure();
+  auto kernel = spatialArg(a, "kernel", 2, {}, 1);
   auto multiplier = intArg(a, "multiplier", 1, 1);
   if (failed(kernel) || failed(multiplier))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x);
-  if (in.size() != 4)
-    return emitError(a.loc) << "depthwise_conv2d: expects an NCHW input, got "
-                            << cnn::formatShape(in),
-           failure();
-  return convLayer(a, *x, in[1] * *multiplier, *kernel, in[1]);
+  int64_t c = shapeOf(*x)[1];
+  return convLayer(a, *x, c * *multiplier, *kernel, c);
 }
 
 FailureOr<Value> MLIRGen::pointwiseConv2d(const CallArgs &a) {
-  auto x = tensorArg(a, "input");
+  auto x = spatialInput(a, "pointwise_conv2d", 2);
   if (failed(x))
     return failure();
   auto out = intArg(a, "out", 0, 1);
@@ -1074,61 +1182,65 @@ FailureOr<Value> MLIRGen::batchNorm(const CallArgs &a) {
 }
 
 FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
-  auto x = tensorArg(a, "input");
+  auto x = spatialInput(a, "max_pool2d", 2);
   if (failed(x))
     return failure();
-  auto kernel = pairArg(a, "kernel", {}, 1);
-  if (failed(kernel))
+  auto kernel = spatialArg(a, "kernel", 2, {}, 1);
+  auto ceil = boolArg(a, "ceil_mode", false);
+  if (failed(kernel) || failed(ceil))
     return failure();
   auto win = windowArgs(a, shapeOf(*x), *kernel, /*isConv=*/false);
   if (failed(win))
     return failure();
   auto result = cnn::inferPool2dShape(
       a.loc, "max_pool2d", shapeOf(*x),
-      {win->kernel, win->strides, win->dilations, win->pad});
+      {win->kernel, win->strides, win->dilations, win->pad}, *ceil);
   if (failed(result))
     return failure();
   return cnn::MaxPool2dOp::create(builder, a.opLoc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->dilations),
-                                  builder.getDenseI64ArrayAttr(win->pad))
+                                  builder.getDenseI64ArrayAttr(win->pad),
+                                  builder.getBoolAttr(*ceil))
       .getResult();
 }
 
 FailureOr<Value> MLIRGen::avgPool2d(const CallArgs &a) {
-  auto x = tensorArg(a, "input");
+  auto x = spatialInput(a, "avg_pool2d", 2);
   if (failed(x))
     return failure();
-  auto kernel = pairArg(a, "kernel", {}, 1);
+  auto kernel = spatialArg(a, "kernel", 2, {}, 1);
   auto includePad = boolArg(a, "count_include_pad", true);
-  if (failed(kernel) || failed(includePad))
+  auto ceil = boolArg(a, "ceil_mode", false);
+  if (failed(kernel) || failed(includePad) || failed(ceil))
     return failure();
   auto win = windowArgs(a, shapeOf(*x), *kernel, /*isConv=*/false);
   if (failed(win))
     return failure();
   auto result = cnn::inferPool2dShape(
       a.loc, "avg_pool2d", shapeOf(*x),
-      {win->kernel, win->strides, win->dilations, win->pad});
+      {win->kernel, win->strides, win->dilations, win->pad}, *ceil);
   if (failed(result))
     return failure();
   return cnn::AvgPool2dOp::create(builder, a.opLoc, tensorType(*result), *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->pad),
-                                  builder.getBoolAttr(*includePad))
+                                  builder.getBoolAttr(*includePad),
+                                  builder.getBoolAttr(*ceil))
       .getResult();
 }
 
-FailureOr<Value> MLIRGen::globalAvgPool(const CallArgs &a) {
+template <typename OpTy>
+FailureOr<Value> MLIRGen::globalPool(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
     return failure();
-  auto result = cnn::inferGlobalPoolShape(a.loc, shapeOf(*x));
+  auto result = cnn::inferGlobalPoolShape(a.loc, a.call->text, shapeOf(*x));
   if (failed(result))
     return failure();
-  return cnn::GlobalAvgPoolOp::create(builder, a.opLoc, tensorType(*result), *x)
-      .getResult();
+  return OpTy::create(builder, a.opLoc, tensorType(*result), *x).getResult();
 }
 
 FailureOr<Value> MLIRGen::flatten(const CallArgs &a) {
@@ -1259,15 +1371,25 @@ template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
 }
 
 namespace {
+const std::vector<const char *> kConvParams = {
+    "input",  "out",  "kernel",       "stride", "pad", "dilation",
+    "groups", "bias", "padding_mode", "flip"};
+const std::vector<const char *> kConvTransposeParams = {
+    "input",    "out",    "kernel", "stride",        "pad",
+    "dilation", "groups", "bias",   "output_padding"};
+
 const std::vector<LayerDef> &layerTable() {
   static const std::vector<LayerDef> table = {
-      {"conv2d",
-       {"input", "out", "kernel", "stride", "pad", "dilation", "groups",
-        "bias"},
-       3,
-       &MLIRGen::conv2d},
+      {"conv1d", kConvParams, 3, &MLIRGen::conv<1>},
+      {"conv2d", kConvParams, 3, &MLIRGen::conv<2>},
+      {"conv3d", kConvParams, 3, &MLIRGen::conv<3>},
+      {"conv_transpose1d", kConvTransposeParams, 3,
+       &MLIRGen::convTranspose<1>},
+      {"conv_transpose2d", kConvTransposeParams, 3,
+       &MLIRGen::convTranspose<2>},
       {"depthwise_conv2d",
-       {"input", "kernel", "stride", "pad", "dilation", "multiplier", "bias"},
+       {"input", "kernel", "stride", "pad", "dilation", "multiplier", "bias",
+        "padding_mode", "flip"},
        2,
        &MLIRGen::depthwiseConv2d},
       {"pointwise_conv2d",
@@ -1277,14 +1399,17 @@ const std::vector<LayerDef> &layerTable() {
       {"linear", {"input", "out", "bias"}, 2, &MLIRGen::linear},
       {"batch_norm", {"input", "eps"}, 1, &MLIRGen::batchNorm},
       {"max_pool2d",
-       {"input", "kernel", "stride", "pad", "dilation"},
+       {"input", "kernel", "stride", "pad", "dilation", "ceil_mode"},
        2,
        &MLIRGen::maxPool2d},
       {"avg_pool2d",
-       {"input", "kernel", "stride", "pad", "count_include_pad"},
+       {"input", "kernel", "stride", "pad", "count_include_pad", "ceil_mode"},
        2,
        &MLIRGen::avgPool2d},
-      {"global_avg_pool", {"input"}, 1, &MLIRGen::globalAvgPool},
+      {"global_avg_pool", {"input"}, 1,
+       &MLIRGen::globalPool<cnn::GlobalAvgPoolOp>},
+      {"global_max_pool", {"input"}, 1,
+       &MLIRGen::globalPool<cnn::GlobalMaxPoolOp>},
       {"flatten", {"input"}, 1, &MLIRGen::flatten},
       {"reshape", {"input", "shape"}, 2, &MLIRGen::reshape},
       {"concat", {"inputs", "dim"}, 1, &MLIRGen::concat},

@@ -10,7 +10,7 @@
 // CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>} ins(%[[P]], %[[W]] : tensor<1x3x10x10xf32>, tensor<4x3x3x3xf32>) outs(%[[INIT]] : tensor<1x4x8x4xf32>)
 // CHECK: return %[[C]]
 func.func @conv_bias_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x8x4xf32> {
-  %0 = cnn.conv2d %x, %w, %b strides [1, 2] dilations [1, 1] pad [1, 2, 1, 0] groups 1
+  %0 = cnn.conv %x, %w, %b strides [1, 2] dilations [1, 1] pad [1, 2, 1, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x4xf32>
   return %0 : tensor<1x4x8x4xf32>
 }
@@ -22,7 +22,7 @@ func.func @conv_bias_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: t
 // CHECK: %[[W3:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<4x1x3x3xf32> into tensor<4x3x3xf32>
 // CHECK: linalg.depthwise_conv_2d_nchw_chw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%{{.*}}, %[[W3]] : tensor<1x4x8x8xf32>, tensor<4x3x3xf32>) outs(%[[FILL]] : tensor<1x4x4x4xf32>)
 func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32> {
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [2, 2] pad [0, 0, 0, 0] groups 4
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [2, 2] pad [0, 0, 0, 0] groups 4
          : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32>
   return %0 : tensor<1x4x4x4xf32>
 }
@@ -35,7 +35,7 @@ func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor
 // CHECK: %[[C:.*]] = linalg.conv_2d_ngchw_gfchw {{.*}} ins(%[[X5]], %[[W5]] : {{.*}}) outs(%{{.*}} : tensor<1x2x3x4x4xf32>)
 // CHECK: tensor.collapse_shape %[[C]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x4x4xf32> into tensor<1x6x4x4xf32>
 func.func @grouped(%x: tensor<1x4x6x6xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x4x4xf32> {
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
          : (tensor<1x4x6x6xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x4x4xf32>
   return %0 : tensor<1x6x4x4xf32>
 }

@@ -4,7 +4,7 @@
 func.func @groups_not_dividing(%x: tensor<1x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
   // expected-error @+1 {{conv2d: the input has 3 channels, which is not divisible by groups=2}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
          : (tensor<1x3x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -14,7 +14,7 @@ func.func @groups_not_dividing(%x: tensor<1x3x8x8xf32>, %w: tensor<4x1x3x3xf32>)
 func.func @weight_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
   // expected-error @+1 {{conv2d: weight 4x2x3x3 expects 2 input channels, but the input has 3}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -23,8 +23,8 @@ func.func @weight_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
 
 func.func @wrong_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
-  // expected-error @+1 {{'cnn.conv2d' op inferred type(s) 'tensor<1x4x6x6xf32>' are incompatible with return type(s) of operation 'tensor<1x4x8x8xf32>'}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  // expected-error @+1 {{'cnn.conv' op inferred type(s) 'tensor<1x4x6x6xf32>' are incompatible with return type(s) of operation 'tensor<1x4x8x8xf32>'}}
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
   return
 }
@@ -34,7 +34,7 @@ func.func @wrong_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 func.func @window_too_big(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
   // expected-error @+1 {{conv2d: the 3x3 window (kernel 3x3, dilation 1x1) does not fit in the padded input 2x2}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<1x3x2x2xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x1x1xf32>
   return
 }
@@ -44,7 +44,7 @@ func.func @window_too_big(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) {
 func.func @bad_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
   // expected-error @+1 {{conv2d: bias must have shape 4, got 3}}
-  %0 = cnn.conv2d %x, %w, %b strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  %0 = cnn.conv %x, %w, %b strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -53,8 +53,8 @@ func.func @bad_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor
 
 func.func @bad_strides(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
-  // expected-error @+1 {{conv2d: stride must be two positive integers}}
-  %0 = cnn.conv2d %x, %w strides [1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  // expected-error @+1 {{conv2d: stride must be 2 positive integer(s)}}
+  %0 = cnn.conv %x, %w strides [1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -63,8 +63,8 @@ func.func @bad_strides(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 
 func.func @bad_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
   // expected-error @+2 {{failed to infer returned types}}
-  // expected-error @+1 {{conv2d: padding must be four non-negative integers [top, left, bottom, right]}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, -1, 0, 0] groups 1
+  // expected-error @+1 {{conv2d: padding must be 4 non-negative integers (all leading pads, then all trailing ones)}}
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, -1, 0, 0] groups 1
          : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -72,8 +72,9 @@ func.func @bad_pad(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 // -----
 
 func.func @conv_rank(%x: tensor<3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
-  // expected-error @+1 {{'cnn.conv2d' op operand #0 must be 4D tensor of 32-bit float values, but got 'tensor<3x8x8xf32>'}}
-  %0 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{conv1d: expects a rank-3 weight (out, in/groups, then the kernel's sizes), got 4x3x3x3}}
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 1
          : (tensor<3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }

@@ -7,11 +7,11 @@ func.func @all_ops(%x: tensor<1x4x8x8xf32>) -> (tensor<1x10xf32>, tensor<1x4x1x1
   %w = cnn.weight "conv.weight" = dense<0.5> : tensor<4x2x3x3xf32>
   // CHECK: %[[B:.*]] = cnn.weight "conv.bias" = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>
   %b = cnn.weight "conv.bias" = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
-  // CHECK: %[[C:.*]] = cnn.conv2d %{{.*}}, %[[W]], %[[B]] strides [1, 2] dilations [1, 1] pad [1, 1, 1, 1] groups 2 : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x4xf32>
-  %c = cnn.conv2d %x, %w, %b strides [1, 2] dilations [1, 1] pad [1, 1, 1, 1] groups 2
+  // CHECK: %[[C:.*]] = cnn.conv %{{.*}}, %[[W]], %[[B]] strides [1, 2] dilations [1, 1] pad [1, 1, 1, 1] groups 2 : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x4xf32>
+  %c = cnn.conv %x, %w, %b strides [1, 2] dilations [1, 1] pad [1, 1, 1, 1] groups 2
          : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x4xf32>
-  // CHECK: cnn.conv2d %{{.*}}, %[[W]] strides
-  %c2 = cnn.conv2d %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
+  // CHECK: cnn.conv %{{.*}}, %[[W]] strides
+  %c2 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [0, 0, 0, 0] groups 2
          : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
   // CHECK: %[[R:.*]] = cnn.relu %[[C]] : tensor<1x4x8x4xf32>
   %r = cnn.relu %c : tensor<1x4x8x4xf32>

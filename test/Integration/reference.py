@@ -16,6 +16,85 @@ def pad_nchw(x, pad, value=0.0):
     return np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), constant_values=value)
 
 
+NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad_mode(x, pad, mode):
+    """Pads the spatial dims ([lo..., hi...]) as PyTorch's padding_mode."""
+    n = x.ndim - 2
+    widths = [(0, 0), (0, 0)] + [(pad[i], pad[n + i]) for i in range(n)]
+    if mode == "zeros":
+        return np.pad(x, widths)
+    return np.pad(x, widths, mode=NUMPY_PAD_MODES[mode])
+
+
+def conv1d(x, w, b=None, stride=1, pad=(0, 0), dilation=1, groups=1):
+    out = conv2d(x[:, :, None, :], w[:, :, None, :], b, (1, stride),
+                 (0, pad[0], 0, pad[1]), (1, dilation), groups)
+    return out[:, :, 0, :]
+
+
+def conv3d(x, w, b=None, stride=(1, 1, 1), pad=(0,) * 6, dilation=(1, 1, 1),
+           groups=1):
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)
+    f, cg = w.shape[:2]
+    xp = pad_mode(x, pad, "zeros")
+    k = w.shape[2:]
+    o = [out_size(x.shape[2 + i], pad[i] + pad[3 + i], k[i], stride[i],
+                  dilation[i]) for i in range(3)]
+    out = np.zeros((x.shape[0], f) + tuple(o))
+    fg = f // groups
+    for g in range(groups):
+        xs = xp[:, g * cg:(g + 1) * cg]
+        for i in range(k[0]):
+            for j in range(k[1]):
+                for l in range(k[2]):
+                    s0, s1, s2 = i * dilation[0], j * dilation[1], l * dilation[2]
+                    win = xs[:, :,
+                             s0:s0 + stride[0] * (o[0] - 1) + 1:stride[0],
+                             s1:s1 + stride[1] * (o[1] - 1) + 1:stride[1],
+                             s2:s2 + stride[2] * (o[2] - 1) + 1:stride[2]]
+                    out[:, g * fg:(g + 1) * fg] += np.einsum(
+                        "ncdhw,fc->nfdhw", win, w[g * fg:(g + 1) * fg, :, i, j, l])
+    if b is not None:
+        out += b.astype(np.float64)[None, :, None, None, None]
+    return out
+
+
+def conv_transpose2d(x, w, b=None, stride=(1, 1), pad=(0, 0),
+                     output_padding=(0, 0), dilation=(1, 1), groups=1):
+    """Each input element scatters x * w[c, f] into the output (PyTorch's
+    ConvTranspose2d); the full result is then cropped by pad."""
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)
+    n, c, h, wd = x.shape
+    cg, fg, kh, kw = c // groups, w.shape[1], w.shape[2], w.shape[3]
+    full = ((h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
+            (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1])
+    out = np.zeros((n, fg * groups) + full)
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                contrib = np.einsum("nchw,cf->nfhw", x[:, g * cg:(g + 1) * cg],
+                                    w[g * cg:(g + 1) * cg, :, i, j])
+                y0, x0 = i * dilation[0], j * dilation[1]
+                out[:, g * fg:(g + 1) * fg,
+                    y0:y0 + stride[0] * (h - 1) + 1:stride[0],
+                    x0:x0 + stride[1] * (wd - 1) + 1:stride[1]] += contrib
+    out = out[:, :, pad[0]:full[0] - pad[0], pad[1]:full[1] - pad[1]]
+    if b is not None:
+        out = out + b.astype(np.float64)[None, :, None, None]
+    return out
+
+
+def conv_transpose1d(x, w, b=None, stride=1, pad=0, output_padding=0,
+                     dilation=1, groups=1):
+    out = conv_transpose2d(x[:, :, None, :], w[:, :, None, :], b, (1, stride),
+                           (0, pad), (0, output_padding), (1, dilation), groups)
+    return out[:, :, 0, :]
+
+
 def conv2d(x, w, b=None, stride=(1, 1), pad=(0, 0, 0, 0), dilation=(1, 1),
            groups=1):
     """out[n,f,y,x] = b[f] + sum_{c,i,j} xp[n, g*Cg+c, y*sh+i*dh, x*sw+j*dw] w[f,c,i,j]"""
@@ -45,12 +124,25 @@ def conv2d(x, w, b=None, stride=(1, 1), pad=(0, 0, 0, 0), dilation=(1, 1),
     return out
 
 
-def _pool(x, kernel, stride, pad, dilation, fill, reduce):
+def pool_out_size(n, lo, hi, k, s, d, ceil):
+    """PyTorch's pooling output size; with ceil_mode a last window that
+    would start in the trailing padding is dropped."""
+    span = n + lo + hi - d * (k - 1) - 1
+    o = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (o - 1) * s >= n + lo:
+        o -= 1
+    return o
+
+
+def _pool(x, kernel, stride, pad, dilation, fill, reduce, ceil=False):
     x = x.astype(np.float64)
     n, c, h, wd = x.shape
-    xp = pad_nchw(x, pad, fill)
-    oh = out_size(h, pad[0] + pad[2], kernel[0], stride[0], dilation[0])
-    ow = out_size(wd, pad[1] + pad[3], kernel[1], stride[1], dilation[1])
+    oh = pool_out_size(h, pad[0], pad[2], kernel[0], stride[0], dilation[0], ceil)
+    ow = pool_out_size(wd, pad[1], pad[3], kernel[1], stride[1], dilation[1], ceil)
+    # Room for ceil_mode's partial last windows, filled like padding.
+    extra_h = max(0, (oh - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1 - (h + pad[0] + pad[2]))
+    extra_w = max(0, (ow - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1 - (wd + pad[1] + pad[3]))
+    xp = pad_nchw(x, (pad[0], pad[1], pad[2] + extra_h, pad[3] + extra_w), fill)
     out = np.zeros((n, c, oh, ow))
     for y in range(oh):
         for xx in range(ow):
@@ -60,27 +152,35 @@ def _pool(x, kernel, stride, pad, dilation, fill, reduce):
     return out
 
 
-def max_pool2d(x, kernel, stride=None, pad=(0, 0, 0, 0), dilation=(1, 1)):
+def max_pool2d(x, kernel, stride=None, pad=(0, 0, 0, 0), dilation=(1, 1),
+               ceil_mode=False):
     stride = stride or kernel
     return _pool(x, kernel, stride, pad, dilation, -np.inf,
-                 lambda win, y, xx: win.max(axis=(2, 3)))
+                 lambda win, y, xx: win.max(axis=(2, 3)), ceil_mode)
 
 
 def avg_pool2d(x, kernel, stride=None, pad=(0, 0, 0, 0),
-               count_include_pad=True):
+               count_include_pad=True, ceil_mode=False):
+    """The divisor, as PyTorch: the window's extent clipped to the padded
+    input, or without count_include_pad to the input itself."""
     stride = stride or kernel
-    h, w = x.shape[2], x.shape[3]
+    size = x.shape[2:]
+
+    def extent(o, i):
+        start = o * stride[i] - pad[i]
+        end = min(start + kernel[i], size[i] + pad[2 + i])
+        if not count_include_pad:
+            start, end = max(start, 0), min(end, size[i])
+        return end - start
 
     def mean(win, y, xx):
-        if count_include_pad:
-            count = kernel[0] * kernel[1]
-        else:  # window positions that fall inside the unpadded input
-            y0, x0 = y * stride[0] - pad[0], xx * stride[1] - pad[1]
-            count = ((min(y0 + kernel[0], h) - max(y0, 0)) *
-                     (min(x0 + kernel[1], w) - max(x0, 0)))
-        return win.sum(axis=(2, 3)) / count
+        return win.sum(axis=(2, 3)) / (extent(y, 0) * extent(xx, 1))
 
-    return _pool(x, kernel, stride, pad, (1, 1), 0.0, mean)
+    return _pool(x, kernel, stride, pad, (1, 1), 0.0, mean, ceil_mode)
+
+
+def global_max_pool(x):
+    return x.max(axis=(2, 3), keepdims=True)
 
 
 def global_avg_pool(x):

@@ -1,0 +1,103 @@
+"""conv1d and conv3d, padding modes, true convolution (flip), transposed
+convolution in 1-D and 2-D, ceil_mode pooling and global max pooling,
+against the reference over grids of their parameters and edges."""
+import numpy as np
+
+import harness
+import reference as ref
+
+
+def run(checker, shape, cases, r):
+    """cases: (name, .cnn call text on x, {weight: shape}, reference fn(x, w))."""
+    x = r.standard_normal(shape).astype(np.float32)
+    weights, lines = {}, []
+    for name, call, wshapes, _ in cases:
+        for key, s in wshapes.items():
+            weights[f"{name}.{key}"] = r.standard_normal(s).astype(np.float32)
+        lines.append(f"  {name} = {call}")
+    names = ", ".join(c[0] for c in cases)
+    src = (f"model forms(x: f32{list(shape)}) -> ({names}) {{\n" +
+           "\n".join(lines) + f"\n  return {names}\n}}\n")
+    outs = harness.compile_and_run(src, {"x": x}, weights)
+    for name, call, wshapes, fn in cases:
+        w = {k: weights[f"{name}.{k}"] for k in wshapes}
+        checker.check(call, outs[name], fn(x, w))
+
+
+def main():
+    checker = harness.Checker()
+    r = harness.rng(6)
+
+    # 1-D: [N, C, W]
+    run(checker, (2, 4, 11), [
+        ("a", "conv1d(x, out=3, kernel=3)", {"weight": (3, 4, 3), "bias": (3,)},
+         lambda x, w: ref.conv1d(x, w["weight"], w["bias"])),
+        ("b", "conv1d(x, out=6, kernel=4, stride=2, pad=[1, 2], dilation=2, groups=2, bias=false)",
+         {"weight": (6, 2, 4)},
+         lambda x, w: ref.conv1d(x, w["weight"], None, 2, (1, 2), 2, 2)),
+        ("c", "conv1d(x, out=2, kernel=5, pad=2, padding_mode=reflect)",
+         {"weight": (2, 4, 5), "bias": (2,)},
+         lambda x, w: ref.conv1d(ref.pad_mode(x, (2, 2), "reflect"), w["weight"], w["bias"])),
+        ("d", "conv_transpose1d(x, out=3, kernel=3, stride=2, pad=1, output_padding=1)",
+         {"weight": (4, 3, 3), "bias": (3,)},
+         lambda x, w: ref.conv_transpose1d(x, w["weight"], w["bias"], 2, 1, 1)),
+        ("e", "conv_transpose1d(x, out=4, kernel=2, stride=3, dilation=2, groups=2, bias=false)",
+         {"weight": (4, 2, 2)},
+         lambda x, w: ref.conv_transpose1d(x, w["weight"], None, 3, 0, 0, 2, 2)),
+    ], r)
+
+    # 2-D: padding modes, flip, transposed convolution, pooling forms.
+    run(checker, (1, 4, 7, 9), [
+        ("reflect", "conv2d(x, out=3, kernel=3, pad=[2, 1], padding_mode=reflect)",
+         {"weight": (3, 4, 3, 3), "bias": (3,)},
+         lambda x, w: ref.conv2d(ref.pad_mode(x, (2, 1, 2, 1), "reflect"), w["weight"], w["bias"])),
+        ("replicate", "conv2d(x, out=3, kernel=[2, 3], pad=[0, 1, 3, 2], padding_mode=replicate, bias=false)",
+         {"weight": (3, 4, 2, 3)},
+         lambda x, w: ref.conv2d(ref.pad_mode(x, (0, 1, 3, 2), "replicate"), w["weight"])),
+        ("circular", "conv2d(x, out=2, kernel=3, stride=2, pad=same, padding_mode=circular, groups=2)",
+         {"weight": (2, 2, 3, 3), "bias": (2,)},
+         lambda x, w: ref.conv2d(ref.pad_mode(x, (1, 1, 1, 1), "circular"), w["weight"], w["bias"], (2, 2), groups=2)),
+        ("flip", "conv2d(x, out=3, kernel=[3, 2], pad=1, flip=true)",
+         {"weight": (3, 4, 3, 2), "bias": (3,)},
+         lambda x, w: ref.conv2d(x, w["weight"][:, :, ::-1, ::-1], w["bias"], pad=(1, 1, 1, 1))),
+        ("dwflip", "depthwise_conv2d(x, kernel=3, flip=true, bias=false, padding_mode=replicate, pad=1)",
+         {"weight": (4, 1, 3, 3)},
+         lambda x, w: ref.conv2d(ref.pad_mode(x, (1, 1, 1, 1), "replicate"), w["weight"][:, :, ::-1, ::-1], groups=4)),
+        ("up", "conv_transpose2d(x, out=3, kernel=4, stride=2, pad=1)",
+         {"weight": (4, 3, 4, 4), "bias": (3,)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], w["bias"], (2, 2), (1, 1))),
+        ("up2", "conv_transpose2d(x, out=4, kernel=[3, 2], stride=[3, 2], pad=[1, 0], output_padding=[2, 1], dilation=[1, 2], groups=2, bias=false)",
+         {"weight": (4, 2, 3, 2)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], None, (3, 2), (1, 0), (2, 1), (1, 2), 2)),
+        ("up3", "conv_transpose2d(x, out=2, kernel=1)",
+         {"weight": (4, 2, 1, 1), "bias": (2,)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], w["bias"])),
+        ("mp", "max_pool2d(x, kernel=3, stride=2, pad=1, ceil_mode=true)", {},
+         lambda x, w: ref.max_pool2d(x, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True)),
+        ("mp2", "max_pool2d(x, kernel=2, stride=2, ceil_mode=true)", {},
+         lambda x, w: ref.max_pool2d(x, (2, 2), (2, 2), ceil_mode=True)),
+        # The last ceil_mode window would start in the padding: dropped.
+        ("mp3", "max_pool2d(x, kernel=2, stride=2, pad=1, ceil_mode=true)", {},
+         lambda x, w: ref.max_pool2d(x, (2, 2), (2, 2), (1, 1, 1, 1), ceil_mode=True)),
+        ("ap3", "avg_pool2d(x, kernel=2, stride=2, pad=1, ceil_mode=true)", {},
+         lambda x, w: ref.avg_pool2d(x, (2, 2), (2, 2), (1, 1, 1, 1), ceil_mode=True)),
+        ("ap", "avg_pool2d(x, kernel=3, stride=2, pad=1, ceil_mode=true)", {},
+         lambda x, w: ref.avg_pool2d(x, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True)),
+        ("ap2", "avg_pool2d(x, kernel=[2, 4], stride=[2, 3], ceil_mode=true, count_include_pad=false)", {},
+         lambda x, w: ref.avg_pool2d(x, (2, 4), (2, 3), count_include_pad=False, ceil_mode=True)),
+        ("gmp", "global_max_pool(x)", {}, lambda x, w: ref.global_max_pool(x)),
+    ], r)
+
+    # 3-D: [N, C, D, H, W]
+    run(checker, (1, 4, 5, 6, 7), [
+        ("v1", "conv3d(x, out=3, kernel=3, pad=1)", {"weight": (3, 4, 3, 3, 3), "bias": (3,)},
+         lambda x, w: ref.conv3d(x, w["weight"], w["bias"], pad=(1,) * 6)),
+        ("v2", "conv3d(x, out=4, kernel=[2, 3, 1], stride=[1, 2, 3], dilation=[2, 1, 1], pad=[0, 1, 0, 1, 0, 2], groups=2, bias=false)",
+         {"weight": (4, 2, 2, 3, 1)},
+         lambda x, w: ref.conv3d(x, w["weight"], None, (1, 2, 3), (0, 1, 0, 1, 0, 2), (2, 1, 1), 2)),
+    ], r)
+    checker.finish()
+
+
+if __name__ == "__main__":
+    main()
