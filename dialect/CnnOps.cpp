@@ -180,6 +180,30 @@ LogicalResult ConcatOp::inferReturnTypes(
                    op.getInputs().front(), inferred);
 }
 
+LogicalResult PixelShuffleOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "pixel_shuffle: input must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  return setResult(inferPixelShuffleShape(loc, shapeOf(op.getInput()),
+                                          op.getUpscaleFactor()),
+                   op.getInput(), inferred);
+}
+
+LogicalResult UpsampleOp::verify() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  ArrayRef<int64_t> out = getOutput().getType().getShape();
+  if (in[0] != out[0] || in[1] != out[1])
+    return emitOpError("keeps N and C: ") << formatShape(in) << " -> "
+                                          << formatShape(out);
+  if (getScales().size() != 2 ||
+      llvm::any_of(getScales(), [](double s) { return !(s >= 0); }))
+    return emitOpError("needs two non-negative scales");
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   auto dim = static_cast<int64_t>(getDim());

@@ -18,6 +18,13 @@ def Cnn_PaddingMode : I32EnumAttr<"PaddingMode",
 }
 def Cnn_PaddingModeAttr : EnumAttr<Cnn_Dialect, Cnn_PaddingMode, "padding_mode">;
 
+def Cnn_ResizeMode : I32EnumAttr<"ResizeMode", "how an upsampling interpolates", [
+      I32EnumAttrCase<"nearest", 0>, I32EnumAttrCase<"bilinear", 1>]> {
+  let cppNamespace = "::convc::cnn";
+  let genSpecializedAttr = 0;
+}
+def Cnn_ResizeModeAttr : EnumAttr<Cnn_Dialect, Cnn_ResizeMode, "resize_mode">;
+
 //===----------------------------------------------------------------------===//
 // Parameters
 //===----------------------------------------------------------------------===//
@@ -265,6 +272,49 @@ def Cnn_FlattenOp : Cnn_Op<"flatten",
   let arguments = (ins Cnn_Tensor:$input);
   let results = (outs Cnn_Tensor2D:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def Cnn_UpsampleOp : Cnn_Op<"upsample", [Pure]> {
+  let summary = "nearest or bilinear resampling of H and W (PyTorch's interpolate)";
+  let description = [{
+    Each output pixel `(y, x)` reads the input at source coordinates
+    computed with `scales` (input pixels per output pixel, per H and W), as
+    PyTorch does: nearest takes `floor(y * scale)`; bilinear with
+    `align_corners` maps `y * scale` (scale = (in-1)/(out-1)), without it
+    `max((y + 0.5) * scale - 0.5, 0)`, and blends the two nearest rows and
+    columns. The output size is the result type's.
+
+    ```mlir
+    %y = cnn.upsample %x mode bilinear align_corners false scales [5.0e-01, 5.0e-01]
+           : tensor<1x4x8x8xf32> -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, Cnn_ResizeModeAttr:$mode,
+                       BoolAttr:$align_corners, DenseF64ArrayAttr:$scales);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `mode` $mode `align_corners` $align_corners `scales` $scales attr-dict
+    `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cnn_PixelShuffleOp : Cnn_Op<"pixel_shuffle",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "depth to space: [N, C*r*r, H, W] -> [N, C, H*r, W*r]";
+  let description = [{
+    `output[n, c, h*r + i, w*r + j] = input[n, c*r*r + i*r + j, h, w]`, as
+    PyTorch's `PixelShuffle(r)`.
+
+    ```mlir
+    %y = cnn.pixel_shuffle %x upscale_factor 2 : tensor<1x8x4x4xf32> -> tensor<1x2x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, I64Attr:$upscale_factor);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `upscale_factor` $upscale_factor attr-dict `:` type($input) `->` type($output)
+  }];
 }
 
 def Cnn_ReshapeOp : Cnn_Op<"reshape", [Pure]> {

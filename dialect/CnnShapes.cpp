@@ -142,6 +142,20 @@ FailureOr<Shape> inferConvShape(std::optional<Location> loc,
   return out;
 }
 
+FailureOr<Shape> inferPixelShuffleShape(std::optional<Location> loc,
+                                        ArrayRef<int64_t> input,
+                                        int64_t factor) {
+  if (failed(expectRank(loc, "pixel_shuffle", "input", input, 4, "NCHW")))
+    return failure();
+  if (factor < 1 || input[1] % (factor * factor) != 0)
+    return emitOptionalError(loc, "pixel_shuffle: the input's ", input[1],
+                             " channels are not divisible by the upscale "
+                             "factor squared (",
+                             factor * factor, ")");
+  return Shape{input[0], input[1] / (factor * factor), input[2] * factor,
+               input[3] * factor};
+}
+
 LogicalResult checkPaddingMode(std::optional<Location> loc, PaddingMode mode,
                                ArrayRef<int64_t> spatial, ArrayRef<int64_t> pad) {
   size_t n = spatial.size();

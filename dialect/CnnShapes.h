@@ -84,6 +84,10 @@ mlir::FailureOr<Shape> inferConcatShape(std::optional<mlir::Location> loc,
                                         llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs,
                                         int64_t dim);
 
+mlir::FailureOr<Shape> inferPixelShuffleShape(std::optional<mlir::Location> loc,
+                                              llvm::ArrayRef<int64_t> input,
+                                              int64_t factor);
+
 /// Reflect padding must stay below each input size (the edge is not
 /// repeated) and circular padding must not exceed it, as in PyTorch.
 mlir::LogicalResult checkPaddingMode(std::optional<mlir::Location> loc,

@@ -1,7 +1,7 @@
 //===- CnnToLinalg.cpp - lower cnn ops to linalg on tensors ---------------===//
 //
 // The pass and the helpers shared by the op families; the patterns live in
-// one file per family (Conv, Pool, Elementwise, Shape).
+// one file per family (Conv, Pool, Elementwise, Shape, Resample).
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +102,7 @@ struct ConvertCnnToLinalgPass
     convc::detail::populatePoolPatterns(patterns);
     convc::detail::populateElementwisePatterns(patterns);
     convc::detail::populateShapePatterns(patterns);
+    convc::detail::populateResamplePatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -40,6 +40,7 @@ void populateConvPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
+void populateResamplePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace convc::detail
 

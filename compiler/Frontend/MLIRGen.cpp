@@ -114,6 +114,8 @@ public:
   FailureOr<Value> reshape(const CallArgs &a);
   FailureOr<Value> concat(const CallArgs &a);
   FailureOr<Value> softmax(const CallArgs &a);
+  FailureOr<Value> upsample(const CallArgs &a);
+  FailureOr<Value> pixelShuffle(const CallArgs &a);
   FailureOr<Value> leakyRelu(const CallArgs &a);
   template <typename OpTy> FailureOr<Value> activation(const CallArgs &a);
   template <typename OpTy> FailureOr<Value> binary(const CallArgs &a);
@@ -1319,6 +1321,103 @@ FailureOr<Value> MLIRGen::concat(const CallArgs &a) {
       .getResult();
 }
 
+/// PyTorch's interpolate: `size` or `scale_factor` gives the output size;
+/// the source step per output pixel follows PyTorch's rules (see
+/// cnn.upsample).
+FailureOr<Value> MLIRGen::upsample(const CallArgs &a) {
+  auto x = spatialInput(a, "upsample", 2);
+  if (failed(x))
+    return failure();
+  const Expr *modeExpr = a.get("mode");
+  cnn::ResizeMode mode = cnn::ResizeMode::nearest;
+  if (modeExpr) {
+    auto m = modeExpr->kind == Expr::Kind::Name
+                 ? cnn::symbolizeResizeMode(modeExpr->text)
+                 : std::nullopt;
+    if (!m)
+      return emitError(at(modeExpr->loc))
+                 << "'mode' must be nearest or bilinear, found "
+                 << kindName(*modeExpr),
+             failure();
+    mode = *m;
+  }
+  auto align = boolArg(a, "align_corners", false);
+  if (failed(align))
+    return failure();
+  if (a.get("align_corners") && mode == cnn::ResizeMode::nearest)
+    return emitError(a.loc) << "upsample: align_corners applies to bilinear "
+                               "mode only",
+           failure();
+  const Expr *sizeExpr = a.get("size");
+  const Expr *scaleExpr = a.get("scale_factor");
+  if ((sizeExpr != nullptr) == (scaleExpr != nullptr))
+    return emitError(a.loc) << "upsample: give either 'size' or "
+                               "'scale_factor'",
+           failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  llvm::SmallVector<int64_t, 2> out;
+  llvm::SmallVector<double, 2> factors;
+  if (sizeExpr) {
+    auto size = spatialArg(a, "size", 2, {}, 1);
+    if (failed(size))
+      return failure();
+    out.assign(size->begin(), size->end());
+  } else {
+    llvm::SmallVector<const Expr *, 2> items = {scaleExpr, scaleExpr};
+    if (scaleExpr->kind == Expr::Kind::List) {
+      if (scaleExpr->args.size() != 2)
+        return emitError(at(scaleExpr->loc))
+                   << "'scale_factor' must be a number or [h, w]",
+               failure();
+      items = {scaleExpr->args[0].get(), scaleExpr->args[1].get()};
+    }
+    for (auto [i, item] : llvm::enumerate(items)) {
+      auto v = scalar(*item);
+      if (failed(v))
+        return failure();
+      if (v->kind == Scalar::Kind::Bool || !(v->f > 0))
+        return emitError(at(item->loc))
+                   << "'scale_factor' must be a positive number",
+               failure();
+      factors.push_back(v->f);
+      out.push_back(static_cast<int64_t>(std::floor(in[2 + i] * v->f)));
+      if (out.back() < 1)
+        return emitError(at(item->loc)) << "upsample: scale_factor " << v->f
+                                        << " leaves no output rows",
+               failure();
+    }
+  }
+  llvm::SmallVector<double, 2> scales;
+  for (int i = 0; i < 2; ++i) {
+    if (mode == cnn::ResizeMode::bilinear && *align)
+      scales.push_back(out[i] > 1 ? double(in[2 + i] - 1) / (out[i] - 1) : 0.0);
+    else
+      scales.push_back(factors.empty() ? double(in[2 + i]) / out[i]
+                                       : 1.0 / factors[i]);
+  }
+  cnn::Shape result{in[0], in[1], out[0], out[1]};
+  if (failed(checkSize(a.loc, result)))
+    return failure();
+  return cnn::UpsampleOp::create(builder, a.opLoc, tensorType(result), *x,
+                                 cnn::ResizeModeAttr::get(&ctx, mode),
+                                 builder.getBoolAttr(*align),
+                                 builder.getDenseF64ArrayAttr(scales))
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::pixelShuffle(const CallArgs &a) {
+  auto x = tensorArg(a, "input");
+  auto r = intArg(a, "upscale_factor", 0, 1);
+  if (failed(x) || failed(r))
+    return failure();
+  auto result = cnn::inferPixelShuffleShape(a.loc, shapeOf(*x), *r);
+  if (failed(result))
+    return failure();
+  return cnn::PixelShuffleOp::create(builder, a.opLoc, tensorType(*result), *x,
+                                     builder.getI64IntegerAttr(*r))
+      .getResult();
+}
+
 FailureOr<Value> MLIRGen::softmax(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
@@ -1414,6 +1513,11 @@ const std::vector<LayerDef> &layerTable() {
       {"reshape", {"input", "shape"}, 2, &MLIRGen::reshape},
       {"concat", {"inputs", "dim"}, 1, &MLIRGen::concat},
       {"softmax", {"input", "dim"}, 1, &MLIRGen::softmax},
+      {"upsample",
+       {"input", "scale_factor", "size", "mode", "align_corners"},
+       1,
+       &MLIRGen::upsample},
+      {"pixel_shuffle", {"input", "upscale_factor"}, 2, &MLIRGen::pixelShuffle},
       {"relu", {"input"}, 1, &MLIRGen::activation<cnn::ReluOp>},
       {"relu6", {"input"}, 1, &MLIRGen::activation<cnn::Relu6Op>},
       {"sigmoid", {"input"}, 1, &MLIRGen::activation<cnn::SigmoidOp>},

@@ -1,5 +1,6 @@
 """conv1d and conv3d, padding modes, true convolution (flip), transposed
-convolution in 1-D and 2-D, ceil_mode pooling and global max pooling,
+convolution in 1-D and 2-D, ceil_mode pooling, global max pooling,
+upsampling and pixel shuffle,
 against the reference over grids of their parameters and edges."""
 import numpy as np
 
@@ -86,6 +87,25 @@ def main():
         ("ap2", "avg_pool2d(x, kernel=[2, 4], stride=[2, 3], ceil_mode=true, count_include_pad=false)", {},
          lambda x, w: ref.avg_pool2d(x, (2, 4), (2, 3), count_include_pad=False, ceil_mode=True)),
         ("gmp", "global_max_pool(x)", {}, lambda x, w: ref.global_max_pool(x)),
+    ], r)
+
+    # Upsampling and pixel shuffle.
+    run(checker, (2, 8, 5, 7), [
+        ("n2", "upsample(x, scale_factor=2)", {},
+         lambda x, w: ref.upsample(x, scale_factor=2)),
+        ("n15", "upsample(x, scale_factor=[1.5, 0.5])", {},
+         lambda x, w: ref.upsample(x, scale_factor=[1.5, 0.5])),
+        ("nsize", "upsample(x, size=[7, 16])", {},
+         lambda x, w: ref.upsample(x, size=[7, 16])),
+        ("b2", "upsample(x, scale_factor=2, mode=bilinear)", {},
+         lambda x, w: ref.upsample(x, scale_factor=2, mode="bilinear")),
+        ("b2a", "upsample(x, scale_factor=2, mode=bilinear, align_corners=true)", {},
+         lambda x, w: ref.upsample(x, scale_factor=2, mode="bilinear", align_corners=True)),
+        ("bsize", "upsample(x, size=[9, 4], mode=bilinear)", {},
+         lambda x, w: ref.upsample(x, size=[9, 4], mode="bilinear")),
+        ("bsizea", "upsample(x, size=[1, 11], mode=bilinear, align_corners=true)", {},
+         lambda x, w: ref.upsample(x, size=[1, 11], mode="bilinear", align_corners=True)),
+        ("ps", "pixel_shuffle(x, 2)", {}, lambda x, w: ref.pixel_shuffle(x, 2)),
     ], r)
 
     # 3-D: [N, C, D, H, W]

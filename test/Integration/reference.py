@@ -230,3 +230,48 @@ def leaky_relu(x, slope=0.01):
 def softmax(x, dim=1):
     e = np.exp(x - x.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
+
+
+def _source_scale(n_in, n_out, align_corners, factor):
+    """PyTorch's area_pixel_compute_scale, in float32 as for float tensors."""
+    if align_corners:
+        return np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
+    return np.float32(1.0 / factor) if factor else np.float32(n_in / n_out)
+
+
+def upsample(x, size=None, scale_factor=None, mode="nearest",
+             align_corners=False):
+    """PyTorch's interpolate for nearest and bilinear, written from
+    UpSample*.cpp: source index per output pixel, then a gather (nearest) or
+    a blend of the four neighbours (bilinear)."""
+    n, c, h, w = x.shape
+    factors = scale_factor if isinstance(scale_factor, (list, tuple)) else [scale_factor] * 2
+    if size is None:
+        size = [int(np.floor(dim * f)) for dim, f in zip((h, w), factors)]
+    out = np.zeros((n, c) + tuple(size), np.float64)
+    rows, cols = [], []
+    for axis, (n_in, n_out) in enumerate(zip((h, w), size)):
+        scale = _source_scale(n_in, n_out, align_corners and mode == "bilinear",
+                              factors[axis] if scale_factor else None)
+        dst = np.arange(n_out, dtype=np.float32)
+        if mode == "nearest":
+            lo = np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
+            (rows if axis == 0 else cols).append((lo, lo, np.zeros(n_out)))
+            continue
+        src = dst * scale if align_corners else np.maximum(
+            (dst + np.float32(0.5)) * scale - np.float32(0.5), np.float32(0))
+        lo = np.minimum(src.astype(np.int64), n_in - 1)
+        hi = np.minimum(lo + 1, n_in - 1)
+        (rows if axis == 0 else cols).append((lo, hi, (src - lo).astype(np.float64)))
+    (r0, r1, lr), (c0, c1, lc) = rows[0], cols[0]
+    xd = x.astype(np.float64)
+    top = (1 - lc) * xd[:, :, r0][:, :, :, c0] + lc * xd[:, :, r0][:, :, :, c1]
+    bottom = (1 - lc) * xd[:, :, r1][:, :, :, c0] + lc * xd[:, :, r1][:, :, :, c1]
+    lr = lr[:, None]
+    return (1 - lr) * top + lr * bottom
+
+
+def pixel_shuffle(x, r):
+    n, c, h, w = x.shape
+    y = x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return y.reshape(n, c // (r * r), h * r, w * r)
