@@ -224,3 +224,4 @@ LogicalResult ReshapeOp::verify() {
 }
 
 OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }

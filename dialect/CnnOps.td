@@ -47,6 +47,23 @@ def Cnn_WeightOp : Cnn_Op<"weight",
   let hasFolder = 1;
 }
 
+def Cnn_ConstantOp : Cnn_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor written in the model source";
+  let description = [{
+    A fixed tensor of the model itself, not a trained parameter: a Sobel or
+    box filter, say.
+
+    ```mlir
+    %k = cnn.constant dense<[[[[-1.0, 0.0, 1.0]]]]> : tensor<1x1x1x3xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Cnn_Tensor:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and linear layers
 //===----------------------------------------------------------------------===//
@@ -373,6 +390,8 @@ def Cnn_SigmoidOp : Cnn_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Cnn_TanhOp : Cnn_ActivationOp<"tanh", "tanh(x)">;
 def Cnn_SiluOp : Cnn_ActivationOp<"silu", "x * sigmoid(x)">;
 def Cnn_HardswishOp : Cnn_ActivationOp<"hardswish", "x * relu6(x + 3) / 6">;
+def Cnn_SqrtOp : Cnn_ActivationOp<"sqrt", "sqrt(x)">;
+def Cnn_AbsOp : Cnn_ActivationOp<"abs", "|x|">;
 
 def Cnn_LeakyReluOp : Cnn_Op<"leaky_relu", [Pure, SameOperandsAndResultType]> {
   let summary = "element-wise leaky ReLU: x if x > 0 else negative_slope * x";
@@ -420,5 +439,16 @@ class Cnn_BinaryOp<string mnemonic, string formula>
 
 def Cnn_AddOp : Cnn_BinaryOp<"add", "a + b">;
 def Cnn_MulOp : Cnn_BinaryOp<"mul", "a * b">;
+def Cnn_SubOp : Cnn_Op<"sub", [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise sub: a - b";
+  let description = [{
+    ```mlir
+    %y = cnn.sub %a, %b : tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$lhs, Cnn_Tensor:$rhs);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($output)";
+}
 
 #endif // CNN_OPS_TD

@@ -18,8 +18,11 @@ extern const convc_model_info convc_model;
 
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
-          "usage: %s [--input NAME=FILE.npy]... [--output NAME=FILE.npy]... "
-          "[--bench N]\n\nmodel '%s'\n",
+          "usage: %s [--input NAME=FILE]... [--output NAME=FILE]... "
+          "[--bench N]\n\n"
+          "FILE is .npy, or an image (.png, .jpg, .bmp in; .png out) for a\n"
+          "tensor [1, C, H, W] with C = 1, 3 or 4 and values in [0, 1].\n\n"
+          "model '%s'\n",
           argv0, convc_model.name);
   for (int i = 0; i < convc_model.num_inputs + convc_model.num_outputs; ++i) {
     int in = i < convc_model.num_inputs;
@@ -84,6 +87,38 @@ static void summarise(const convc_tensor_info *info, const convc_tensor *t) {
   }
 }
 
+static int has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  if (n < m)
+    return 0;
+  for (size_t i = 0; i < m; ++i) {
+    char c = s[n - m + i];
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    if (c != suffix[i])
+      return 0;
+  }
+  return 1;
+}
+
+static int is_image(const char *path) {
+  return has_suffix(path, ".png") || has_suffix(path, ".jpg") ||
+         has_suffix(path, ".jpeg") || has_suffix(path, ".bmp");
+}
+
+/* Reads an input: an image with the channel count the model wants, or .npy. */
+static convc_status *read_input(const char *path, const convc_tensor_info *info,
+                                convc_tensor *out) {
+  if (!is_image(path))
+    return convc_npy_read(path, out);
+  if (info->rank != 4 || info->shape[0] != 1)
+    return convc_status_make(CONVC_INVALID_ARGUMENT,
+                             "%s: an image fills an input of shape "
+                             "[1, C, H, W], and '%s' has rank %d",
+                             path, info->name, info->rank);
+  return convc_image_read(path, (int)info->shape[1], out);
+}
+
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -142,7 +177,7 @@ int main(int argc, char **argv) {
               m->inputs[i].name);
       return 2;
     }
-    s = convc_npy_read(in_files[i], &inputs[i]);
+    s = read_input(in_files[i], &m->inputs[i], &inputs[i]);
     if (!s) {
       convc_status *c = convc_model_check(m, 0, i, &inputs[i]);
       if (c) {
@@ -169,7 +204,9 @@ int main(int argc, char **argv) {
     free(t);
   }
   for (int i = 0; i < m->num_outputs && !s; ++i) {
-    if (out_files[i])
+    if (out_files[i] && has_suffix(out_files[i], ".png"))
+      s = convc_png_write(out_files[i], &outputs[i]);
+    else if (out_files[i])
       s = convc_npy_write(out_files[i], &outputs[i]);
     else if (!bench)
       summarise(&m->outputs[i], &outputs[i]);

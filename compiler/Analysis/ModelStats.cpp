@@ -26,6 +26,12 @@ int64_t numel(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
 }
 
+/// Trained parameters: the elements of a cnn.weight (constants written in
+/// the model are not parameters).
+int64_t paramsOf(Value v) {
+  return v && v.getDefiningOp<cnn::WeightOp>() ? numel(v) : 0;
+}
+
 std::string layerName(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
     return name.getName().str();
@@ -94,7 +100,7 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
     for (BlockArgument arg : func.getArguments())
       fields[arg] = Field();
     func.walk([&](Operation *op) {
-      if (isa<cnn::WeightOp>(op) || op->getNumResults() != 1 ||
+      if (isa<cnn::WeightOp, cnn::ConstantOp>(op) || op->getNumResults() != 1 ||
           !isa<cnn::CnnDialect>(op->getDialect()))
         return;
       LayerStats s;
@@ -105,13 +111,13 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
       s.shape.assign(outType.getShape().begin(), outType.getShape().end());
       s.activationBytes = numel(out) * 4;
       for (Value v : op->getOperands())
-        if (auto w = v.getDefiningOp<cnn::WeightOp>())
-          s.weightBytes += numel(w) * 4;
+        if (v.getDefiningOp<cnn::WeightOp>() || v.getDefiningOp<cnn::ConstantOp>())
+          s.weightBytes += numel(v) * 4;
       Field in = merge(op, fields);
       Field f = in;
       llvm::TypeSwitch<Operation *>(op)
           .Case([&](cnn::ConvOp c) {
-            s.params = numel(c.getWeight()) + (c.getBias() ? numel(c.getBias()) : 0);
+            s.params = paramsOf(c.getWeight()) + paramsOf(c.getBias());
             // Each output sums over one group's inputs times the kernel.
             s.macs = numel(out) * (numel(c.getWeight()) /
                                    c.getWeight().getType().getDimSize(0));
@@ -120,7 +126,7 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
                        c.getStrides(), c.getDilations());
           })
           .Case([&](cnn::ConvTransposeOp c) {
-            s.params = numel(c.getWeight()) + (c.getBias() ? numel(c.getBias()) : 0);
+            s.params = paramsOf(c.getWeight()) + paramsOf(c.getBias());
             // Every input element meets F/groups * K weights.
             s.macs = numel(c.getInput()) *
                      (numel(c.getWeight()) / c.getWeight().getType().getDimSize(0));
@@ -129,13 +135,13 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
                                  c.getStrides(), c.getDilations());
           })
           .Case([&](cnn::LinearOp l) {
-            s.params = numel(l.getWeight()) + (l.getBias() ? numel(l.getBias()) : 0);
+            s.params = paramsOf(l.getWeight()) + paramsOf(l.getBias());
             s.macs = numel(out) * l.getWeight().getType().getDimSize(1);
             s.flops = 2 * s.macs;
             f.global = true;
           })
           .Case([&](cnn::BatchNormOp b) {
-            s.params = numel(b.getWeight()) + numel(b.getBias());
+            s.params = paramsOf(b.getWeight()) + paramsOf(b.getBias());
             s.flops = 2 * numel(out); // a multiply and an add per element
           })
           .Case([&](cnn::MaxPool2dOp p) {
@@ -280,7 +286,7 @@ void convc::printModelDot(ModuleOp module, llvm::raw_ostream &os) {
       nodeOf[arg] = id;
     }
     func.walk([&](Operation *op) {
-      if (isa<cnn::WeightOp>(op))
+      if (isa<cnn::WeightOp, cnn::ConstantOp>(op))
         return;
       std::string id = "n" + std::to_string(next++);
       bool isReturn = isa<func::ReturnOp>(op);

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -66,6 +67,13 @@ Value activation(OpBuilder &b, Location l, Value x, cnn::LeakyReluOp op) {
   return arith::SelectOp::create(b, l, pos, x, neg);
 }
 
+template <> Value activation(OpBuilder &b, Location l, Value x, cnn::SqrtOp) {
+  return math::SqrtOp::create(b, l, x);
+}
+template <> Value activation(OpBuilder &b, Location l, Value x, cnn::AbsOp) {
+  return math::AbsFOp::create(b, l, x);
+}
+
 template <typename OpTy>
 struct ActivationLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -82,17 +90,33 @@ struct ActivationLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// An element-wise binary op; an operand that is a splat constant (a number
+/// in the model, `mul(x, 0.5)`) becomes a scalar in the loop body instead of
+/// a tensor in memory.
 template <typename OpTy, typename ArithOp>
 struct BinaryLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &b) const override {
+    Value operands[] = {adaptor.getLhs(), adaptor.getRhs()};
+    std::optional<float> splat[2];
+    SmallVector<Value> inputs;
+    for (int i = 0; i < 2; ++i) {
+      DenseElementsAttr attr;
+      if (matchPattern(operands[i], m_Constant(&attr)) && attr.isSplat())
+        splat[i] = attr.getSplatValue<float>();
+      else
+        inputs.push_back(operands[i]);
+    }
     b.replaceOp(op, elementwise(b, op.getLoc(),
-                                cast<RankedTensorType>(op.getType()),
-                                {adaptor.getLhs(), adaptor.getRhs()},
-                                [](OpBuilder &nb, Location nl, ValueRange a) {
-                                  return ArithOp::create(nb, nl, a[0], a[1])
+                                cast<RankedTensorType>(op.getType()), inputs,
+                                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                                  Value v[2];
+                                  for (int i = 0, next = 0; i < 2; ++i)
+                                    v[i] = splat[i] ? constantF32(nb, nl, *splat[i])
+                                                    : a[next++];
+                                  return ArithOp::create(nb, nl, v[0], v[1])
                                       .getResult();
                                 }));
     return success();
@@ -209,8 +233,10 @@ void convc::detail::populateElementwisePatterns(RewritePatternSet &patterns) {
                ActivationLowering<cnn::SigmoidOp>,
                ActivationLowering<cnn::TanhOp>, ActivationLowering<cnn::SiluOp>,
                ActivationLowering<cnn::HardswishOp>,
+               ActivationLowering<cnn::SqrtOp>, ActivationLowering<cnn::AbsOp>,
                ActivationLowering<cnn::LeakyReluOp>,
                BinaryLowering<cnn::AddOp, arith::AddFOp>,
-               BinaryLowering<cnn::MulOp, arith::MulFOp>, BatchNormLowering,
+               BinaryLowering<cnn::MulOp, arith::MulFOp>,
+               BinaryLowering<cnn::SubOp, arith::SubFOp>, BatchNormLowering,
                SoftmaxLowering>(patterns.getContext());
 }

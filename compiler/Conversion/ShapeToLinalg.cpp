@@ -14,12 +14,13 @@ namespace cnn = convc::cnn;
 
 namespace {
 
-struct WeightLowering : OpConversionPattern<cnn::WeightOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// cnn.weight and cnn.constant become arith.constant.
+template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(cnn::WeightOp op, OpAdaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getValue());
+    rewriter.template replaceOpWithNewOp<arith::ConstantOp>(op, op.getValue());
     return success();
   }
 };
@@ -109,6 +110,7 @@ struct ConcatLowering : OpConversionPattern<cnn::ConcatOp> {
 } // namespace
 
 void convc::detail::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<WeightLowering, FlattenLowering, ReshapeLowering,
+  patterns.add<ConstantLowering<cnn::WeightOp>,
+               ConstantLowering<cnn::ConstantOp>, FlattenLowering, ReshapeLowering,
                ConcatLowering>(patterns.getContext());
 }

@@ -116,6 +116,8 @@ public:
   FailureOr<Value> softmax(const CallArgs &a);
   FailureOr<Value> upsample(const CallArgs &a);
   FailureOr<Value> pixelShuffle(const CallArgs &a);
+  FailureOr<Value> constantTensor(const CallArgs &a);
+  FailureOr<Value> fullTensor(const CallArgs &a);
   FailureOr<Value> leakyRelu(const CallArgs &a);
   template <typename OpTy> FailureOr<Value> activation(const CallArgs &a);
   template <typename OpTy> FailureOr<Value> binary(const CallArgs &a);
@@ -157,7 +159,8 @@ private:
   FailureOr<int64_t> intOf(const Expr &e, const char *name, int64_t min);
 
   FailureOr<Value> convLayer(const CallArgs &a, Value x, int64_t out,
-                             ArrayRef<int64_t> kernel, int64_t groups);
+                             ArrayRef<int64_t> kernel, int64_t groups,
+                             Value weight = nullptr);
   FailureOr<cnn::PaddingMode> paddingModeArg(const CallArgs &a);
   /// Fetches the parameter `<prefix><binding>.<suffix>` of the current layer.
   FailureOr<Value> param(const CallArgs &a, llvm::StringRef suffix,
@@ -482,7 +485,8 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
       return Scalar::ofBool(ints ? cmp(l->i, r->i) : cmp(l->f, r->f));
     }
     if (l->kind == Scalar::Kind::Int && r->kind == Scalar::Kind::Int) {
-      // Integer arithmetic, with '/' rounding down as Python's '//'.
+      // Integer arithmetic; '/' stays an integer only when it divides
+      // exactly (so (k - 1) / 2 is a padding, 1 / 9 is a number).
       if (op == "/" && r->i == 0)
         return emitError(at(e.loc)) << "division by zero", failure();
       int64_t v = 0;
@@ -495,8 +499,10 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
         overflow = __builtin_mul_overflow(l->i, r->i, &v);
       else if (l->i == INT64_MIN && r->i == -1)
         overflow = true;
+      else if (l->i % r->i != 0) // an inexact quotient is a number
+        return Scalar::ofFloat(l->f / r->f);
       else
-        v = l->i / r->i - ((l->i % r->i != 0) && ((l->i < 0) != (r->i < 0)));
+        v = l->i / r->i;
       if (overflow)
         return emitError(at(e.loc)) << "integer overflow", failure();
       return Scalar::ofInt(v);
@@ -985,8 +991,11 @@ FailureOr<cnn::PaddingMode> MLIRGen::paddingModeArg(const CallArgs &a) {
 /// The convolution shared by conv1d/2d/3d and the depthwise and pointwise
 /// forms.
 FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
-                                    ArrayRef<int64_t> kernel, int64_t groups) {
-  auto bias = boolArg(a, "bias", true);
+                                    ArrayRef<int64_t> kernel, int64_t groups,
+                                    Value weight) {
+  // A convolution with a weight written in the model has no bias unless
+  // asked for.
+  auto bias = boolArg(a, "bias", !weight);
   auto flip = boolArg(a, "flip", false);
   auto mode = paddingModeArg(a);
   if (failed(bias) || failed(flip) || failed(mode))
@@ -1009,7 +1018,9 @@ FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
   int64_t fanIn = 1;
   for (int64_t d : ArrayRef<int64_t>(wShape).drop_front())
     fanIn *= d;
-  auto w = param(a, "weight", wShape, {fanIn});
+  FailureOr<Value> w = weight;
+  if (!weight)
+    w = param(a, "weight", wShape, {fanIn});
   if (failed(w))
     return failure();
   Value b;
@@ -1034,12 +1045,42 @@ template <unsigned S> FailureOr<Value> MLIRGen::conv(const CallArgs &a) {
   auto x = spatialInput(a, layer.c_str(), S);
   if (failed(x))
     return failure();
-  auto out = intArg(a, "out", 0, 1);
-  auto kernel = spatialArg(a, "kernel", S, {}, 1);
   auto groups = intArg(a, "groups", 1, 1);
-  if (failed(out) || failed(kernel) || failed(groups))
+  if (failed(groups))
     return failure();
-  return convLayer(a, *x, *out, *kernel, *groups);
+  // `weight=` gives the kernel itself (a tensor(...) or full(...)); `out`
+  // and `kernel` then follow from its shape.
+  Value weight;
+  llvm::SmallVector<int64_t, 3> fromWeight;
+  if (const Expr *we = a.get("weight")) {
+    auto w = tensor(*we);
+    if (failed(w))
+      return failure();
+    weight = *w;
+    ArrayRef<int64_t> ws = shapeOf(weight);
+    if (ws.size() != S + 2)
+      return emitError(at(we->loc)) << layer << ": 'weight' must have rank "
+                                    << S + 2 << " [out, in/groups, kernel], "
+                                    << "got " << cnn::formatShape(ws),
+             failure();
+    fromWeight.assign(ws.begin() + 2, ws.end());
+  }
+  if (!weight && (!a.get("out") || !a.get("kernel")))
+    return emitError(a.loc) << layer << " needs '"
+                            << (a.get("out") ? "kernel" : "out")
+                            << "' (or a 'weight' tensor)",
+           failure();
+  auto out = intArg(a, "out", weight ? shapeOf(weight)[0] : 0, 1);
+  auto kernel = spatialArg(a, "kernel", S, fromWeight, 1);
+  if (failed(out) || failed(kernel))
+    return failure();
+  if (weight && (*out != shapeOf(weight)[0] ||
+                 ArrayRef<int64_t>(*kernel) != ArrayRef<int64_t>(fromWeight)))
+    return emitError(a.loc) << layer << ": 'out' and 'kernel' disagree with "
+                            << "the 'weight' tensor "
+                            << cnn::formatShape(shapeOf(weight)),
+           failure();
+  return convLayer(a, *x, *out, *kernel, *groups, weight);
 }
 
 template <unsigned S>
@@ -1418,6 +1459,76 @@ FailureOr<Value> MLIRGen::pixelShuffle(const CallArgs &a) {
       .getResult();
 }
 
+/// Collects the numbers of a nested list and its shape.
+static LogicalResult flattenList(const Expr &e, unsigned depth,
+                                 llvm::SmallVectorImpl<int64_t> &shape,
+                                 llvm::SmallVectorImpl<const Expr *> &items,
+                                 function_ref<InFlightDiagnostic(const Expr &)> error) {
+  if (e.kind != Expr::Kind::List) {
+    if (depth != shape.size())
+      return error(e) << "tensor: this value sits at depth " << depth
+                      << ", but earlier ones at depth " << shape.size();
+    items.push_back(&e);
+    return success();
+  }
+  if (depth == shape.size()) {
+    if (!items.empty())
+      return error(e) << "tensor: a list where a number was expected";
+    shape.push_back(e.args.size());
+  } else if (depth > shape.size() ||
+             shape[depth] != static_cast<int64_t>(e.args.size())) {
+    return error(e) << "tensor: rows must all have the same length";
+  }
+  if (e.args.empty())
+    return error(e) << "tensor: empty list";
+  for (const ExprPtr &item : e.args)
+    if (failed(flattenList(*item, depth + 1, shape, items, error)))
+      return failure();
+  return success();
+}
+
+FailureOr<Value> MLIRGen::constantTensor(const CallArgs &a) {
+  const Expr *values = a.get("values");
+  if (values->kind != Expr::Kind::List)
+    return emitError(at(values->loc))
+               << "tensor: 'values' must be a nested list of numbers",
+           failure();
+  llvm::SmallVector<int64_t, 4> shape;
+  llvm::SmallVector<const Expr *> items;
+  if (failed(flattenList(*values, 0, shape, items, [&](const Expr &e) {
+        return emitError(at(e.loc));
+      })))
+    return failure();
+  if (failed(checkSize(a.loc, shape)))
+    return failure();
+  llvm::SmallVector<float> data;
+  for (const Expr *item : items) {
+    auto v = scalar(*item);
+    if (failed(v))
+      return failure();
+    if (v->kind == Scalar::Kind::Bool)
+      return emitError(at(item->loc)) << "tensor: values must be numbers",
+             failure();
+    data.push_back(static_cast<float>(v->f));
+  }
+  auto type = tensorType(shape);
+  return cnn::ConstantOp::create(builder, a.opLoc,
+                                 DenseElementsAttr::get(type, ArrayRef<float>(data)))
+      .getResult();
+}
+
+FailureOr<Value> MLIRGen::fullTensor(const CallArgs &a) {
+  auto shape = intListArg(a, "shape", 1);
+  auto value = floatArg(a, "value", 0.0);
+  if (failed(shape) || failed(value) || failed(checkSize(a.loc, *shape)))
+    return failure();
+  auto type = tensorType(*shape);
+  return cnn::ConstantOp::create(
+             builder, a.opLoc,
+             DenseElementsAttr::get(type, static_cast<float>(*value)))
+      .getResult();
+}
+
 FailureOr<Value> MLIRGen::softmax(const CallArgs &a) {
   auto x = tensorArg(a, "input");
   if (failed(x))
@@ -1453,35 +1564,65 @@ FailureOr<Value> MLIRGen::activation(const CallArgs &a) {
   return OpTy::create(builder, a.opLoc, *x).getResult();
 }
 
+/// Two tensors of one shape, or a tensor and a number (a splat constant of
+/// the tensor's shape, which the lowering folds into the loop).
 template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
-  auto lhs = tensorArg(a, "lhs");
-  if (failed(lhs))
-    return failure();
-  auto rhs = tensorArg(a, "rhs");
-  if (failed(rhs))
-    return failure();
-  if (lhs->getType() != rhs->getType())
+  const Expr *operands[] = {a.get("lhs"), a.get("rhs")};
+  auto isNumber = [&](const Expr *e) {
+    return e->kind == Expr::Kind::Int || e->kind == Expr::Kind::Float ||
+           e->kind == Expr::Kind::Binary || e->kind == Expr::Kind::Neg ||
+           (e->kind == Expr::Kind::Name && scope->scalars.count(e->text));
+  };
+  if (isNumber(operands[0]) && isNumber(operands[1]))
+    return emitError(a.loc) << a.call->text
+                            << ": at least one operand must be a tensor",
+           failure();
+  Value v[2];
+  for (int i = 0; i < 2; ++i) {
+    if (isNumber(operands[i]))
+      continue;
+    auto t = tensor(*operands[i]);
+    if (failed(t))
+      return failure();
+    v[i] = *t;
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (v[i])
+      continue;
+    auto s = scalar(*operands[i]);
+    if (failed(s))
+      return failure();
+    if (s->kind == Scalar::Kind::Bool)
+      return emitError(at(operands[i]->loc)) << a.call->text
+                                             << ": expected a number",
+             failure();
+    auto type = cast<RankedTensorType>(v[1 - i].getType());
+    v[i] = cnn::ConstantOp::create(
+        builder, a.opLoc,
+        DenseElementsAttr::get(type, static_cast<float>(s->f)));
+  }
+  if (v[0].getType() != v[1].getType())
     return emitError(a.loc) << a.call->text << ": operands have shapes "
-                            << cnn::formatShape(shapeOf(*lhs)) << " and "
-                            << cnn::formatShape(shapeOf(*rhs))
+                            << cnn::formatShape(shapeOf(v[0])) << " and "
+                            << cnn::formatShape(shapeOf(v[1]))
                             << "; they must match",
            failure();
-  return OpTy::create(builder, a.opLoc, *lhs, *rhs).getResult();
+  return OpTy::create(builder, a.opLoc, v[0], v[1]).getResult();
 }
 
 namespace {
 const std::vector<const char *> kConvParams = {
-    "input",  "out",  "kernel",       "stride", "pad", "dilation",
-    "groups", "bias", "padding_mode", "flip"};
+    "input",  "out",  "kernel",       "stride", "pad",   "dilation",
+    "groups", "bias", "padding_mode", "flip",   "weight"};
 const std::vector<const char *> kConvTransposeParams = {
     "input",    "out",    "kernel", "stride",        "pad",
     "dilation", "groups", "bias",   "output_padding"};
 
 const std::vector<LayerDef> &layerTable() {
   static const std::vector<LayerDef> table = {
-      {"conv1d", kConvParams, 3, &MLIRGen::conv<1>},
-      {"conv2d", kConvParams, 3, &MLIRGen::conv<2>},
-      {"conv3d", kConvParams, 3, &MLIRGen::conv<3>},
+      {"conv1d", kConvParams, 1, &MLIRGen::conv<1>},
+      {"conv2d", kConvParams, 1, &MLIRGen::conv<2>},
+      {"conv3d", kConvParams, 1, &MLIRGen::conv<3>},
       {"conv_transpose1d", kConvTransposeParams, 3,
        &MLIRGen::convTranspose<1>},
       {"conv_transpose2d", kConvTransposeParams, 3,
@@ -1518,6 +1659,8 @@ const std::vector<LayerDef> &layerTable() {
        1,
        &MLIRGen::upsample},
       {"pixel_shuffle", {"input", "upscale_factor"}, 2, &MLIRGen::pixelShuffle},
+      {"tensor", {"values"}, 1, &MLIRGen::constantTensor},
+      {"full", {"shape", "value"}, 2, &MLIRGen::fullTensor},
       {"relu", {"input"}, 1, &MLIRGen::activation<cnn::ReluOp>},
       {"relu6", {"input"}, 1, &MLIRGen::activation<cnn::Relu6Op>},
       {"sigmoid", {"input"}, 1, &MLIRGen::activation<cnn::SigmoidOp>},
@@ -1527,6 +1670,9 @@ const std::vector<LayerDef> &layerTable() {
       {"leaky_relu", {"input", "negative_slope"}, 1, &MLIRGen::leakyRelu},
       {"add", {"lhs", "rhs"}, 2, &MLIRGen::binary<cnn::AddOp>},
       {"mul", {"lhs", "rhs"}, 2, &MLIRGen::binary<cnn::MulOp>},
+      {"sub", {"lhs", "rhs"}, 2, &MLIRGen::binary<cnn::SubOp>},
+      {"sqrt", {"input"}, 1, &MLIRGen::activation<cnn::SqrtOp>},
+      {"abs", {"input"}, 1, &MLIRGen::activation<cnn::AbsOp>},
   };
   return table;
 }

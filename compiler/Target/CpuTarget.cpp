@@ -229,7 +229,8 @@ LogicalResult convc::linkExecutable(StringRef object, StringRef output,
                                     std::string &error) {
   llvm::SmallVector<StringRef> args = {
       CONVC_LINKER, object, CONVC_LIB_DIR "/libconvc_exe_main.a",
-      CONVC_LIB_DIR "/libconvc_runtime.a", "-lm", "-o", output};
+      CONVC_LIB_DIR "/libconvc_runtime.a", CONVC_STB_LIBRARY, "-lm", "-o",
+      output};
   int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0,
                                      0, &error);
   if (rc != 0) {

@@ -102,16 +102,24 @@ func.func @global_flatten(%x: tensor<1x2x3x4xf32>) -> tensor<1x2xf32> {
 
 // -----
 
+// A splat operand becomes a scalar in the loop body; others stay tensors.
 // CHECK-LABEL: func.func @elementwise
-// CHECK: %[[C:.*]] = arith.constant dense<2.000000e+00> : tensor<2x2xf32>
+// CHECK: %[[K:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[R:.*]] = linalg.generic
 // CHECK: arith.maximumf
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[C]] : tensor<2x2xf32>, tensor<2x2xf32>)
-// CHECK: arith.addf
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<2x2xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: arith.addf %[[IN]], %[[TWO]]
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %[[K]] : tensor<2x2xf32>, tensor<2x2xf32>)
+// CHECK: arith.mulf
 func.func @elementwise(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
-  %c = cnn.weight "k" = dense<2.0> : tensor<2x2xf32>
+  %c = cnn.constant dense<2.0> : tensor<2x2xf32>
+  %k = cnn.weight "k" = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
   %0 = cnn.relu %x : tensor<2x2xf32>
   %1 = cnn.add %0, %c : tensor<2x2xf32>
-  return %1 : tensor<2x2xf32>
+  %2 = cnn.mul %1, %k : tensor<2x2xf32>
+  return %2 : tensor<2x2xf32>
 }
 
 // -----

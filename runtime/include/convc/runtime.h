@@ -90,6 +90,19 @@ convc_status *convc_npy_parse(const void *bytes, size_t size, const char *what,
                               convc_tensor *out);
 convc_status *convc_npy_write(const char *path, const convc_tensor *tensor);
 
+/*--- Images ---------------------------------------------------------------*/
+
+/* Images are float32 tensors [1, C, H, W] with values in [0, 1] (sample
+ * v -> v / 255). Reading decodes PNG (and the other formats stb_image
+ * knows) into `channels` channels: 1 (luminance), 3 (RGB) or 4 (RGBA). */
+convc_status *convc_image_read(const char *path, int channels,
+                               convc_tensor *out);
+convc_status *convc_image_parse(const void *bytes, size_t size,
+                                const char *what, int channels,
+                                convc_tensor *out);
+/* Writes [1, C, H, W] (C = 1, 3 or 4) as an 8-bit PNG, clamping to [0, 1]. */
+convc_status *convc_png_write(const char *path, const convc_tensor *tensor);
+
 /*--- safetensors ----------------------------------------------------------*/
 
 typedef struct convc_safetensors convc_safetensors;
