@@ -192,6 +192,31 @@ LogicalResult PixelShuffleOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "transpose: input must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  ArrayRef<int64_t> in = shapeOf(op.getInput());
+  ArrayRef<int64_t> perm = op.getPermutation();
+  llvm::SmallVector<bool> seen(in.size(), false);
+  Shape out;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
+      return emitOptionalError(loc, "transpose: [", formatShape(perm),
+                               "] is not a permutation of ", in.size(),
+                               " dimensions");
+    seen[p] = true;
+    out.push_back(in[p]);
+  }
+  if (perm.size() != in.size())
+    return emitOptionalError(loc, "transpose: the permutation has ",
+                             perm.size(), " entries for rank ", in.size());
+  return setResult(out, op.getInput(), inferred);
+}
+
 LogicalResult UpsampleOp::verify() {
   ArrayRef<int64_t> in = getInput().getType().getShape();
   ArrayRef<int64_t> out = getOutput().getType().getShape();

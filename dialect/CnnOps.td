@@ -334,6 +334,24 @@ def Cnn_PixelShuffleOp : Cnn_Op<"pixel_shuffle",
   }];
 }
 
+def Cnn_TransposeOp : Cnn_Op<"transpose",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "permutes dimensions: output dim i is input dim permutation[i]";
+  let description = [{
+    Converts between layouts at the model's boundary (NHWC <-> NCHW).
+
+    ```mlir
+    %y = cnn.transpose %x permutation [0, 3, 1, 2]
+           : tensor<1x8x8x3xf32> -> tensor<1x3x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Cnn_Tensor:$output);
+  let assemblyFormat = [{
+    $input `permutation` $permutation attr-dict `:` type($input) `->` type($output)
+  }];
+}
+
 def Cnn_ReshapeOp : Cnn_Op<"reshape", [Pure]> {
   let summary = "the same elements in row-major order, in another shape";
   let description = [{

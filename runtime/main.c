@@ -21,7 +21,8 @@ static void usage(FILE *f, const char *argv0) {
           "usage: %s [--input NAME=FILE]... [--output NAME=FILE]... "
           "[--bench N]\n\n"
           "FILE is .npy, or an image (.png, .jpg, .bmp in; .png out) for a\n"
-          "tensor [1, C, H, W] with C = 1, 3 or 4 and values in [0, 1].\n\n"
+          "tensor [1, C, H, W] ([1, H, W, C] if nhwc) with C = 1, 3 or 4\n"
+          "and values in [0, 1].\n\n"
           "model '%s'\n",
           argv0, convc_model.name);
   for (int i = 0; i < convc_model.num_inputs + convc_model.num_outputs; ++i) {
@@ -33,7 +34,7 @@ static void usage(FILE *f, const char *argv0) {
             convc_dtype_name((convc_dtype)info->dtype));
     for (int d = 0; d < info->rank; ++d)
       fprintf(f, "%s%lld", d ? ", " : "", (long long)info->shape[d]);
-    fprintf(f, "]\n");
+    fprintf(f, "]%s\n", info->layout == CONVC_NHWC ? " nhwc" : "");
   }
 }
 
@@ -106,7 +107,31 @@ static int is_image(const char *path) {
          has_suffix(path, ".jpeg") || has_suffix(path, ".bmp");
 }
 
-/* Reads an input: an image with the channel count the model wants, or .npy. */
+/* Reorders a [1, C, H, W] tensor to [1, H, W, C] (to_nhwc) or back. */
+static convc_status *relayout(convc_tensor *t, int to_nhwc) {
+  convc_tensor out;
+  int64_t c = to_nhwc ? t->shape[1] : t->shape[3];
+  int64_t h = to_nhwc ? t->shape[2] : t->shape[1];
+  int64_t w = to_nhwc ? t->shape[3] : t->shape[2];
+  int64_t shape[4] = {1, to_nhwc ? h : c, to_nhwc ? w : h, to_nhwc ? c : w};
+  convc_status *s = convc_tensor_alloc(&out, CONVC_F32, 4, shape);
+  if (s)
+    return s;
+  const float *src = t->data;
+  float *dst = out.data;
+  for (int64_t ci = 0; ci < c; ++ci)
+    for (int64_t p = 0; p < h * w; ++p) {
+      if (to_nhwc)
+        dst[p * c + ci] = src[ci * h * w + p];
+      else
+        dst[ci * h * w + p] = src[p * c + ci];
+    }
+  convc_tensor_free(t);
+  *t = out;
+  return NULL;
+}
+
+/* Reads an input: an image in the model's layout, or .npy. */
 static convc_status *read_input(const char *path, const convc_tensor_info *info,
                                 convc_tensor *out) {
   if (!is_image(path))
@@ -114,9 +139,27 @@ static convc_status *read_input(const char *path, const convc_tensor_info *info,
   if (info->rank != 4 || info->shape[0] != 1)
     return convc_status_make(CONVC_INVALID_ARGUMENT,
                              "%s: an image fills an input of shape "
-                             "[1, C, H, W], and '%s' has rank %d",
+                             "[1, C, H, W] (or [1, H, W, C] for nhwc), and "
+                             "'%s' has rank %d",
                              path, info->name, info->rank);
-  return convc_image_read(path, (int)info->shape[1], out);
+  int nhwc = info->layout == CONVC_NHWC;
+  convc_status *s =
+      convc_image_read(path, (int)info->shape[nhwc ? 3 : 1], out);
+  return s || !nhwc ? s : relayout(out, 1);
+}
+
+/* Writes an output: a PNG (from either layout) or .npy. */
+static convc_status *write_output(const char *path,
+                                  const convc_tensor_info *info,
+                                  convc_tensor *t) {
+  if (!has_suffix(path, ".png"))
+    return convc_npy_write(path, t);
+  if (info->layout == CONVC_NHWC && t->rank == 4) {
+    convc_status *s = relayout(t, 0);
+    if (s)
+      return s;
+  }
+  return convc_png_write(path, t);
 }
 
 static double now_ms(void) {
@@ -204,10 +247,8 @@ int main(int argc, char **argv) {
     free(t);
   }
   for (int i = 0; i < m->num_outputs && !s; ++i) {
-    if (out_files[i] && has_suffix(out_files[i], ".png"))
-      s = convc_png_write(out_files[i], &outputs[i]);
-    else if (out_files[i])
-      s = convc_npy_write(out_files[i], &outputs[i]);
+    if (out_files[i])
+      s = write_output(out_files[i], &m->outputs[i], &outputs[i]);
     else if (!bench)
       summarise(&m->outputs[i], &outputs[i]);
   }

@@ -107,10 +107,26 @@ struct ConcatLowering : OpConversionPattern<cnn::ConcatOp> {
   }
 };
 
+struct TransposeLowering : OpConversionPattern<cnn::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    b.replaceOp(op, linalg::TransposeOp::create(b, op.getLoc(),
+                                                adaptor.getInput(), init,
+                                                op.getPermutation())
+                        .getResult()[0]);
+    return success();
+  }
+};
+
 } // namespace
 
 void convc::detail::populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantLowering<cnn::WeightOp>,
                ConstantLowering<cnn::ConstantOp>, FlattenLowering, ReshapeLowering,
-               ConcatLowering>(patterns.getContext());
+               ConcatLowering, TransposeLowering>(patterns.getContext());
 }

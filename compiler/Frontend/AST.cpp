@@ -92,12 +92,15 @@ void convc::ast::print(const File &file, llvm::raw_ostream &os) {
   for (const Model &m : file.models) {
     os << "(model " << m.name << " @" << where(m.loc) << "\n";
     for (const Param &p : m.params) {
-      os << "  (input " << p.name << " " << p.type.dtype << "[";
+      os << "  (input " << p.name << " "
+         << (p.layout == Layout::NHWC ? "nhwc " : "") << p.type.dtype << "[";
       llvm::interleaveComma(p.type.shape, os);
       os << "] @" << where(p.loc) << ")\n";
     }
-    for (const auto &[name, loc] : m.outputNames)
-      os << "  (output " << name << " @" << where(loc) << ")\n";
+    for (const Output &o : m.outputNames)
+      os << "  (output " << o.name
+         << (o.layout == Layout::NHWC ? " nhwc" : "") << " @" << where(o.loc)
+         << ")\n";
     printBindings(m.body, os);
     os << "  (return @" << where(m.returnLoc);
     for (const ExprPtr &r : m.results) {

@@ -46,10 +46,21 @@ struct TensorType {
   llvm::SmallVector<int64_t, 4> shape;
 };
 
+/// A model input or output's layout at the boundary: NCHW (the default,
+/// as PyTorch) or NHWC; inside the model every tensor is NCHW.
+enum class Layout { NCHW, NHWC };
+
 struct Param {
   std::string name;
   mlir::Location loc;
   TensorType type;
+  Layout layout = Layout::NCHW;
+};
+
+struct Output {
+  std::string name;
+  mlir::Location loc;
+  Layout layout = Layout::NCHW;
 };
 
 /// `name = value`.
@@ -63,7 +74,7 @@ struct Model {
   std::string name;
   mlir::Location loc;
   std::vector<Param> params;
-  std::vector<std::pair<std::string, mlir::Location>> outputNames;
+  std::vector<Output> outputNames;
   std::vector<Binding> body;
   std::vector<ExprPtr> results; // the `return` list
   mlir::Location returnLoc;

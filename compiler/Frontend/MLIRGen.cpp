@@ -323,23 +323,43 @@ LogicalResult MLIRGen::model(const Model &m) {
   auto func = func::FuncOp::create(builder, m.loc, m.name,
                                    builder.getFunctionType(argTypes, {}));
   mlir::Block *entry = func.addEntryBlock();
-  for (auto [i, p] : llvm::enumerate(m.params)) {
-    func.setArgAttr(i, "cnn.name", builder.getStringAttr(p.name));
-    top.tensors[p.name] = entry->getArgument(i);
-    top.definedAt.insert({p.name, p.loc});
-  }
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToEnd(entry);
+  for (auto [i, p] : llvm::enumerate(m.params)) {
+    func.setArgAttr(i, "cnn.name", builder.getStringAttr(p.name));
+    Value arg = entry->getArgument(i);
+    if (p.layout == Layout::NHWC) {
+      // The model works in NCHW; NHWC exists only at the boundary.
+      if (p.type.shape.size() != 4)
+        return emitError(p.loc) << "an nhwc input must have rank 4, not "
+                                << p.type.shape.size();
+      func.setArgAttr(i, "cnn.layout", builder.getStringAttr("nhwc"));
+      arg = cnn::TransposeOp::create(
+          builder, p.loc, arg, builder.getDenseI64ArrayAttr({0, 3, 1, 2}));
+    }
+    top.tensors[p.name] = arg;
+    top.definedAt.insert({p.name, p.loc});
+  }
   if (failed(bindings(m.body)))
     return failure();
 
   llvm::SmallVector<Value> results;
   for (auto [i, r] : llvm::enumerate(m.results)) {
     if (i < m.outputNames.size())
-      outputName = m.outputNames[i].first;
+      outputName = m.outputNames[i].name;
     auto v = tensor(*r);
     if (failed(v))
       return failure();
+    if (i < m.outputNames.size() && m.outputNames[i].layout == Layout::NHWC) {
+      if (shapeOf(*v).size() != 4)
+        return emitError(m.outputNames[i].loc)
+                   << "an nhwc output must have rank 4, but '" << outputName
+                   << "' is " << cnn::formatShape(shapeOf(*v)),
+               failure();
+      v = cnn::TransposeOp::create(builder, m.outputNames[i].loc, *v,
+                                   builder.getDenseI64ArrayAttr({0, 2, 3, 1}))
+              .getResult();
+    }
     results.push_back(*v);
   }
   outputName.clear();
@@ -356,7 +376,7 @@ LogicalResult MLIRGen::model(const Model &m) {
   for (unsigned i = 0; i < results.size(); ++i) {
     std::string name;
     if (!m.outputNames.empty())
-      name = m.outputNames[i].first;
+      name = m.outputNames[i].name;
     else if (m.results[i]->kind == Expr::Kind::Name)
       name = m.results[i]->text;
     else
@@ -365,6 +385,8 @@ LogicalResult MLIRGen::model(const Model &m) {
       return emitError(m.returnLoc) << "output name '" << name
                                     << "' is used twice";
     func.setResultAttr(i, "cnn.name", builder.getStringAttr(name));
+    if (!m.outputNames.empty() && m.outputNames[i].layout == Layout::NHWC)
+      func.setResultAttr(i, "cnn.layout", builder.getStringAttr("nhwc"));
   }
   scope = nullptr;
   return success();

@@ -5,8 +5,10 @@
 //            '{' binding* 'return' expr '}'
 // bparam  := IDENT [':' ('int' | 'float' | 'bool' | 'tensor')] ['=' expr]
 // model   := 'model' IDENT '(' [param {',' param}] ')'
-//            ['->' '(' IDENT {',' IDENT} ')'] '{' binding* return '}'
-// param   := IDENT ':' IDENT '[' INT {',' INT} ']'
+//            ['->' '(' output {',' output} ')'] '{' binding* return '}'
+// param   := IDENT ':' [layout] IDENT '[' INT {',' INT} ']'
+// output  := IDENT [':' layout]
+// layout  := 'nchw' | 'nhwc'
 // binding := name '=' expr
 // return  := 'return' expr {',' expr}
 // expr    := or ['if' or 'else' expr]
@@ -87,6 +89,7 @@ private:
   FailureOr<ExprPtr> parseBinary(unsigned level);
   FailureOr<ExprPtr> parsePrimary();
   FailureOr<Param> parseParam();
+  FailureOr<Layout> parseLayout();
   FailureOr<std::string> parseDottedName();
   FailureOr<ExprPtr> parseExpr();
   FailureOr<ExprPtr> parseCallRest(std::string callee, Location at);
@@ -151,8 +154,16 @@ FailureOr<Model> Parser::parseModel() {
     do {
       if (tok.kind != Tok::Ident)
         return expected("an output name");
-      m.outputNames.emplace_back(tok.text.str(), here());
+      Output o{tok.text.str(), here(), Layout::NCHW};
       consume();
+      if (tok.kind == Tok::Colon) {
+        consume();
+        auto layout = parseLayout();
+        if (failed(layout))
+          return failure();
+        o.layout = *layout;
+      }
+      m.outputNames.push_back(std::move(o));
     } while (tok.kind == Tok::Comma && (consume(), true));
     if (failed(expect(Tok::RParen, "after the output names")))
       return failure();
@@ -249,6 +260,14 @@ FailureOr<Block> Parser::parseBlock() {
   return b;
 }
 
+FailureOr<Layout> Parser::parseLayout() {
+  if (!isKeyword("nchw") && !isKeyword("nhwc"))
+    return expected("a layout, nchw or nhwc");
+  Layout layout = isKeyword("nhwc") ? Layout::NHWC : Layout::NCHW;
+  consume();
+  return layout;
+}
+
 FailureOr<Param> Parser::parseParam() {
   if (tok.kind != Tok::Ident)
     return expected("an input name");
@@ -256,6 +275,10 @@ FailureOr<Param> Parser::parseParam() {
   consume();
   if (failed(expect(Tok::Colon, "and a type after the input name")))
     return failure();
+  if (isKeyword("nchw") || isKeyword("nhwc")) {
+    p.layout = isKeyword("nhwc") ? Layout::NHWC : Layout::NCHW;
+    consume();
+  }
   if (tok.kind != Tok::Ident)
     return expected("an element type such as f32");
   if (tok.text != "f32")

@@ -35,30 +35,28 @@ FailureOr<ModelSignature> convc::getModelSignature(ModuleOp module) {
     return emitError(module.getLoc()) << "no model function in the module";
   ModelSignature sig;
   sig.name = model.getName().str();
-  auto collect = [](ArrayRef<Type> types, auto nameOf,
+  auto collect = [](ArrayRef<Type> types, auto attrOf,
                     std::vector<ModelSignature::Tensor> &out) {
     for (auto [i, t] : llvm::enumerate(types)) {
       auto tt = dyn_cast<RankedTensorType>(t);
       if (!tt || !tt.hasStaticShape() || !tt.getElementType().isF32())
         return failure();
-      StringRef name = nameOf(i);
-      out.push_back({name.empty() ? "t" + std::to_string(i) : name.str(),
+      StringAttr name = attrOf(i, "cnn.name"), layout = attrOf(i, "cnn.layout");
+      out.push_back({name ? name.str() : "t" + std::to_string(i),
                      std::vector<int64_t>(tt.getShape().begin(),
-                                          tt.getShape().end())});
+                                          tt.getShape().end()),
+                     layout && layout.getValue() == "nhwc"});
     }
     return success();
   };
   if (failed(collect(model.getArgumentTypes(),
-                     [&](unsigned i) {
-                       auto a = model.getArgAttrOfType<StringAttr>(i, "cnn.name");
-                       return a ? a.getValue() : StringRef();
+                     [&](unsigned i, StringRef key) {
+                       return model.getArgAttrOfType<StringAttr>(i, key);
                      },
                      sig.inputs)) ||
       failed(collect(model.getResultTypes(),
-                     [&](unsigned i) {
-                       auto a = model.getResultAttrOfType<StringAttr>(
-                           i, "cnn.name");
-                       return a ? a.getValue() : StringRef();
+                     [&](unsigned i, StringRef key) {
+                       return model.getResultAttrOfType<StringAttr>(i, key);
                      },
                      sig.outputs)))
     return emitError(model.getLoc())
@@ -103,7 +101,7 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
   llvm::IRBuilder<> b(ctx);
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
-  auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr},
+  auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, i32},
                                               "convc_tensor_info");
   auto *modelInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, ptr, ptr},
                                              "convc_model_info");
@@ -123,7 +121,8 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
           tensorInfo,
           {b.CreateGlobalString(t.name, "", 0, &m),
            llvm::ConstantInt::get(i32, CONVC_F32),
-           llvm::ConstantInt::get(i32, t.shape.size()), shape}));
+           llvm::ConstantInt::get(i32, t.shape.size()), shape,
+           llvm::ConstantInt::get(i32, t.nhwc ? CONVC_NHWC : CONVC_NCHW)}));
     }
     auto *arrayTy = llvm::ArrayType::get(tensorInfo, elems.size());
     return privateConst(llvm::ConstantArray::get(arrayTy, elems),
@@ -164,10 +163,12 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
                             llvm::LLVMContext &context) {
   // The tensor names are in the descriptor; LLVM has no use for them.
   module.walk([](LLVM::LLVMFuncOp f) {
-    for (unsigned i = 0; i < f.getNumArguments(); ++i)
-      f.removeArgAttr(i, "cnn.name");
-    for (unsigned i = 0; i < f.getNumResults(); ++i)
-      f.removeResultAttr(i, StringAttr::get(f.getContext(), "cnn.name"));
+    for (StringRef key : {"cnn.name", "cnn.layout"}) {
+      for (unsigned i = 0; i < f.getNumArguments(); ++i)
+        f.removeArgAttr(i, key);
+      for (unsigned i = 0; i < f.getNumResults(); ++i)
+        f.removeResultAttr(i, StringAttr::get(f.getContext(), key));
+    }
   });
   auto llvmModule = translateModuleToLLVMIR(module, context, sig.name);
   if (!llvmModule)

@@ -20,6 +20,7 @@ struct ModelSignature {
   struct Tensor {
     std::string name;
     std::vector<int64_t> shape;
+    bool nhwc = false; // the layout at the boundary (NCHW otherwise)
   };
   std::string name;
   std::vector<Tensor> inputs, outputs;

@@ -107,6 +107,22 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
     }
     for key, value in want.items():
         checker.check(key, outs[key], value)
+
+    # NHWC at the boundary: the input and one output are NHWC, the model
+    # inside is NCHW.
+    x = r.standard_normal((2, 5, 6, 3)).astype(np.float32)  # N, H, W, C
+    w = {"c.weight": r.standard_normal((4, 3, 3, 3)).astype(np.float32),
+         "c.bias": r.standard_normal(4).astype(np.float32)}
+    src = """model layouts(x: nhwc f32[2, 5, 6, 3]) -> (y: nhwc, z: nchw) {
+  c = conv2d(x, out=4, kernel=3, pad=1)
+  return c, c
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    conv = ref.conv2d(x.transpose(0, 3, 1, 2), w["c.weight"], w["c.bias"],
+                      pad=(1, 1, 1, 1))
+    checker.check("nhwc output", outs["y"], conv.transpose(0, 2, 3, 1))
+    checker.check("nchw output of an nhwc input", outs["z"], conv)
     checker.finish()
 
 

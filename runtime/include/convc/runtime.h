@@ -123,11 +123,15 @@ void convc_safetensors_close(convc_safetensors *file);
 
 /*--- Compiled models ------------------------------------------------------*/
 
+/* The order of a rank-4 tensor's dimensions at the model's boundary. */
+typedef enum convc_layout { CONVC_NCHW = 0, CONVC_NHWC = 1 } convc_layout;
+
 typedef struct convc_tensor_info {
   const char *name;
   int32_t dtype; /* convc_dtype */
   int32_t rank;
   const int64_t *shape;
+  int32_t layout; /* convc_layout */
 } convc_tensor_info;
 
 /* What every compiled model exports (as the symbol `convc_model`). */
