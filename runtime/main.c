@@ -173,16 +173,16 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv) {
-  const convc_model_info *m = &convc_model;
-  const char **in_files = calloc((size_t)m->num_inputs + 1, sizeof(char *));
-  const char **out_files = calloc((size_t)m->num_outputs + 1, sizeof(char *));
-  long bench = 0;
+/* Parses the command line into the files and the bench count; returns an
+ * exit code, 0 to go on, or -1 for --help. */
+static int parse_args(int argc, char **argv, const convc_model_info *m,
+                      const char **in_files, const char **out_files,
+                      long *bench) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout, argv[0]);
-      return 0;
+      return -1;
     }
     int is_in = strcmp(a, "--input") == 0, is_out = strcmp(a, "--output") == 0;
     int is_bench = strcmp(a, "--bench") == 0;
@@ -198,8 +198,8 @@ int main(int argc, char **argv) {
         return 2;
     } else if (is_bench) {
       char *end;
-      bench = strtol(argv[++i], &end, 10);
-      if (*end || bench <= 0) {
+      *bench = strtol(argv[++i], &end, 10);
+      if (*end || *bench <= 0) {
         fprintf(stderr, "error: --bench needs a positive count, got '%s'\n",
                 argv[i]);
         return 2;
@@ -209,61 +209,93 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-
-  convc_tensor *inputs = calloc((size_t)m->num_inputs + 1, sizeof(convc_tensor));
-  convc_tensor *outputs =
-      calloc((size_t)m->num_outputs + 1, sizeof(convc_tensor));
-  convc_status *s = NULL;
-  for (int i = 0; i < m->num_inputs && !s; ++i) {
+  for (int i = 0; i < m->num_inputs; ++i)
     if (!in_files[i]) {
       fprintf(stderr, "error: no --input given for '%s' (see --help)\n",
               m->inputs[i].name);
       return 2;
     }
+  return 0;
+}
+
+/* Runs the model --bench times and prints the median and the minimum. */
+static convc_status *benchmark(const convc_model_info *m,
+                               const convc_tensor *inputs,
+                               convc_tensor *outputs, long runs) {
+  double *t = malloc(sizeof(double) * (size_t)runs);
+  if (!t)
+    return convc_status_make(CONVC_OUT_OF_MEMORY, "out of memory");
+  convc_status *s = NULL;
+  for (long r = 0; r < runs && !s; ++r) {
+    double t0 = now_ms();
+    s = convc_model_run(m, inputs, outputs);
+    t[r] = now_ms() - t0;
+  }
+  if (!s) {
+    qsort(t, (size_t)runs, sizeof(double), cmp_double);
+    printf("%s: %ld runs, median %.3f ms, min %.3f ms\n", m->name, runs,
+           t[runs / 2], t[0]);
+  }
+  free(t);
+  return s;
+}
+
+int main(int argc, char **argv) {
+  const convc_model_info *m = &convc_model;
+  size_t nin = (size_t)m->num_inputs + 1, nout = (size_t)m->num_outputs + 1;
+  const char **in_files = calloc(nin, sizeof(char *));
+  const char **out_files = calloc(nout, sizeof(char *));
+  convc_tensor *inputs = calloc(nin, sizeof(convc_tensor));
+  convc_tensor *outputs = calloc(nout, sizeof(convc_tensor));
+  long bench = 0;
+  int rc = 1;
+  convc_status *s = NULL;
+  if (!in_files || !out_files || !inputs || !outputs) {
+    fprintf(stderr, "error: out of memory\n");
+    goto done;
+  }
+  rc = parse_args(argc, argv, m, in_files, out_files, &bench);
+  if (rc != 0) {
+    rc = rc < 0 ? 0 : rc;
+    goto done;
+  }
+  rc = 1;
+  for (int i = 0; i < m->num_inputs; ++i) {
     s = read_input(in_files[i], &m->inputs[i], &inputs[i]);
-    if (!s) {
-      convc_status *c = convc_model_check(m, 0, i, &inputs[i]);
-      if (c) {
-        fprintf(stderr, "error: %s: %s\n", in_files[i],
-                convc_status_message(c));
-        return 1;
-      }
+    if (s)
+      goto done;
+    convc_status *c = convc_model_check(m, 0, i, &inputs[i]);
+    if (c) {
+      fprintf(stderr, "error: %s: %s\n", in_files[i], convc_status_message(c));
+      convc_status_free(c);
+      goto done;
     }
   }
-  if (!s)
-    s = convc_model_alloc_outputs(m, outputs);
+  s = convc_model_alloc_outputs(m, outputs);
   if (!s)
     s = convc_model_run(m, inputs, outputs);
-  if (!s && bench) {
-    double *t = malloc(sizeof(double) * (size_t)bench);
-    for (long r = 0; r < bench && !s; ++r) {
-      double t0 = now_ms();
-      s = convc_model_run(m, inputs, outputs);
-      t[r] = now_ms() - t0;
-    }
-    qsort(t, (size_t)bench, sizeof(double), cmp_double);
-    printf("%s: %ld runs, median %.3f ms, min %.3f ms\n", m->name, bench,
-           t[bench / 2], t[0]);
-    free(t);
-  }
+  if (!s && bench)
+    s = benchmark(m, inputs, outputs, bench);
   for (int i = 0; i < m->num_outputs && !s; ++i) {
     if (out_files[i])
       s = write_output(out_files[i], &m->outputs[i], &outputs[i]);
     else if (!bench)
       summarise(&m->outputs[i], &outputs[i]);
   }
+  if (!s)
+    rc = 0;
+done:
   if (s) {
     fprintf(stderr, "error: %s\n", convc_status_message(s));
     convc_status_free(s);
-    return 1;
   }
-  for (int i = 0; i < m->num_inputs; ++i)
+  for (int i = 0; inputs && i < m->num_inputs; ++i)
     convc_tensor_free(&inputs[i]);
-  for (int i = 0; i < m->num_outputs; ++i)
+  for (int i = 0; outputs && i < m->num_outputs; ++i)
     convc_tensor_free(&outputs[i]);
   free(inputs);
   free(outputs);
   free(in_files);
   free(out_files);
-  return 0;
+  return rc;
 }

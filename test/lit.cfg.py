@@ -11,13 +11,20 @@ config.suffixes = [".mlir", ".cnn", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.convc_obj_root, "test")
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "Unit"]
+                   "Unit", "seeds"]
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [os.path.join(config.convc_obj_root, "bin"), config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["convc", "convc-opt", "llvm-nm"], tool_dirs)
+
+# The libFuzzer targets exist only in clang builds (see test/Fuzz).
+fuzzers = ["fuzz-npy", "fuzz-safetensors", "fuzz-image", "fuzz-frontend"]
+bin_dir = os.path.join(config.convc_obj_root, "bin")
+if all(os.path.exists(os.path.join(bin_dir, f)) for f in fuzzers):
+    config.available_features.add("fuzzing")
+    llvm_config.add_tool_substitutions(fuzzers, [bin_dir])
 
 # Integration tests use Debian's NumPy through the system interpreter.
 config.substitutions.append(("%python", config.python_executable))

@@ -45,8 +45,7 @@ class Parser {
 public:
   Parser(llvm::StringRef source, llvm::StringRef filename,
          mlir::MLIRContext *ctx)
-      : lexer(source), ctx(ctx),
-        file(mlir::StringAttr::get(ctx, filename)) {
+      : lexer(source), file(mlir::StringAttr::get(ctx, filename)) {
     tok = lexer.next();
   }
 
@@ -95,7 +94,6 @@ private:
   FailureOr<ExprPtr> parseCallRest(std::string callee, Location at);
 
   Lexer lexer;
-  mlir::MLIRContext *ctx;
   mlir::StringAttr file;
   Token tok;
   unsigned depth = 0; // expression nesting, bounded against stack overflow

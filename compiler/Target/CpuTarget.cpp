@@ -232,6 +232,8 @@ LogicalResult convc::linkExecutable(StringRef object, StringRef output,
       CONVC_LINKER, object, CONVC_LIB_DIR "/libconvc_exe_main.a",
       CONVC_LIB_DIR "/libconvc_runtime.a", CONVC_STB_LIBRARY, "-lm", "-o",
       output};
+  if (StringRef(CONVC_LINK_FLAGS).size())
+    args.push_back(CONVC_LINK_FLAGS);
   int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0,
                                      0, &error);
   if (rc != 0) {
