@@ -111,84 +111,58 @@ struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
   }
 };
 
-struct GlobalAvgPoolLowering : OpConversionPattern<cnn::GlobalAvgPoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// A reduction over H and W (sum then scale, or max), reshaped to
+/// [N, C, 1, 1].
+template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  static constexpr bool isMax = std::is_same_v<OpTy, cnn::GlobalMaxPoolOp>;
   LogicalResult
-  matchAndRewrite(cnn::GlobalAvgPoolOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
-    Location loc = op.getLoc();
-    auto outType = cast<RankedTensorType>(op.getType());
-    ArrayRef<int64_t> in = op.getInput().getType().getShape();
-    auto sumType = tensorOf({in[0], in[1]}, outType.getElementType());
-    AffineExpr n, c, h, w;
-    bindDims(b.getContext(), n, c, h, w);
-    SmallVector<AffineMap> maps = {
-        b.getMultiDimIdentityMap(4),
-        AffineMap::get(4, 0, {n, c}, b.getContext())};
-    SmallVector<utils::IteratorType> iters = {
-        utils::IteratorType::parallel, utils::IteratorType::parallel,
-        utils::IteratorType::reduction, utils::IteratorType::reduction};
-    float inv = 1.0f / static_cast<float>(in[2] * in[3]);
-    Value sum =
-        linalg::GenericOp::create(
-            b, loc, sumType, adaptor.getInput(), filled(b, loc, sumType, 0.0f),
-            maps, iters,
-            [](OpBuilder &nb, Location nl, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, nl,
-                  arith::AddFOp::create(nb, nl, args[1], args[0]).getResult());
-            })
-            .getResult(0);
-    Value mean = elementwise(b, loc, sumType, sum,
-                             [inv](OpBuilder &nb, Location nl, ValueRange a) {
-                               return arith::MulFOp::create(
-                                          nb, nl, a[0], constantF32(nb, nl, inv))
-                                   .getResult();
-                             });
-    b.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, outType, mean, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
-    return success();
-  }
-};
-
-/// The maximum over H and W, reshaped to [N, C, 1, 1].
-struct GlobalMaxPoolLowering : OpConversionPattern<cnn::GlobalMaxPoolOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::GlobalMaxPoolOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
     auto redType = tensorOf({in[0], in[1]}, outType.getElementType());
-    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4),
-                                   AffineMap::get(4, 0,
-                                                  {b.getAffineDimExpr(0),
-                                                   b.getAffineDimExpr(1)},
-                                                  b.getContext())};
+    SmallVector<AffineMap> maps = {
+        b.getMultiDimIdentityMap(4),
+        AffineMap::get(4, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)},
+                       b.getContext())};
     SmallVector<utils::IteratorType> iters = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction, utils::IteratorType::reduction};
-    Value max =
+    float init = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+    Value red =
         linalg::GenericOp::create(
-            b, loc, redType, adaptor.getInput(),
-            filled(b, loc, redType, -std::numeric_limits<float>::infinity()),
+            b, loc, redType, adaptor.getInput(), filled(b, loc, redType, init),
             maps, iters,
             [](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl,
-                  arith::MaximumFOp::create(nb, nl, a[1], a[0]).getResult());
+              Value v = isMax ? arith::MaximumFOp::create(nb, nl, a[1], a[0])
+                                    .getResult()
+                              : arith::AddFOp::create(nb, nl, a[1], a[0])
+                                    .getResult();
+              linalg::YieldOp::create(nb, nl, v);
             })
             .getResult(0);
-    b.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, outType, max, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    if (!isMax) {
+      float inv = 1.0f / static_cast<float>(in[2] * in[3]);
+      red = elementwise(b, loc, redType, red,
+                        [inv](OpBuilder &nb, Location nl, ValueRange a) {
+                          return arith::MulFOp::create(
+                                     nb, nl, a[0], constantF32(nb, nl, inv))
+                              .getResult();
+                        });
+    }
+    b.template replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outType, red, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
     return success();
   }
 };
 
+
 } // namespace
 
 void convc::detail::populatePoolPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPool2dLowering, AvgPool2dLowering, GlobalAvgPoolLowering,
-               GlobalMaxPoolLowering>(patterns.getContext());
+  patterns.add<MaxPool2dLowering, AvgPool2dLowering,
+               GlobalPoolLowering<cnn::GlobalAvgPoolOp>,
+               GlobalPoolLowering<cnn::GlobalMaxPoolOp>>(patterns.getContext());
 }

@@ -129,6 +129,7 @@ private:
   FailureOr<Value> tensor(const Expr &e);
   FailureOr<Scalar> scalar(const Expr &e);
   FailureOr<const Expr *> branch(const Expr &e);
+  LogicalResult unknownName(const Expr &e, bool wantTensor);
   FailureOr<Value> call(const Expr &e);
   FailureOr<Value> callBlock(const Expr &e, const ast::Block &block);
   FailureOr<CallArgs> bindArgs(const Expr &e, const LayerDef &def);
@@ -420,16 +421,26 @@ FailureOr<Value> MLIRGen::tensor(const Expr &e) {
   auto it = scope->tensors.find(e.text);
   if (it != scope->tensors.end())
     return it->second;
-  if (scope->scalars.count(e.text))
-    return emitError(at(e.loc)) << "expected a tensor, but '" << e.text
-                                << "' is a scalar parameter",
-           failure();
+  return unknownName(e, /*wantTensor=*/true);
+}
+
+/// Reports a name that is not a tensor (or not a scalar) here.
+LogicalResult MLIRGen::unknownName(const Expr &e, bool wantTensor) {
+  bool isOther = wantTensor ? scope->scalars.count(e.text) != 0
+                            : scope->tensors.count(e.text) != 0;
+  if (isOther)
+    return emitError(at(e.loc))
+           << "expected a " << (wantTensor ? "tensor" : "number") << ", but '"
+           << e.text << "' is a " << (wantTensor ? "scalar parameter" : "tensor");
   llvm::SmallVector<llvm::StringRef> known;
-  for (auto &kv : scope->tensors)
-    known.push_back(kv.first());
+  if (wantTensor)
+    for (auto &kv : scope->tensors)
+      known.push_back(kv.first());
+  else
+    for (auto &kv : scope->scalars)
+      known.push_back(kv.first());
   return emitError(at(e.loc)) << "unknown name '" << e.text << "'"
-                              << suggest(e.text, known),
-         failure();
+                              << suggest(e.text, known);
 }
 
 FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
@@ -444,16 +455,7 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
     auto it = scope->scalars.find(e.text);
     if (it != scope->scalars.end())
       return it->second;
-    if (scope->tensors.count(e.text))
-      return emitError(at(e.loc)) << "expected a number, but '" << e.text
-                                  << "' is a tensor",
-             failure();
-    llvm::SmallVector<llvm::StringRef> known;
-    for (auto &kv : scope->scalars)
-      known.push_back(kv.first());
-    return emitError(at(e.loc)) << "unknown name '" << e.text << "'"
-                                << suggest(e.text, known),
-           failure();
+    return unknownName(e, /*wantTensor=*/false);
   }
   case Expr::Kind::Cond: {
     auto chosen = branch(e);
