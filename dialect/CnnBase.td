@@ -27,5 +27,6 @@ def Cnn_Tensor : RankedTensorOf<[F32]>;
 def Cnn_Tensor4D : 4DTensorOf<[F32]>;
 def Cnn_Tensor2D : 2DTensorOf<[F32]>;
 def Cnn_Tensor1D : 1DTensorOf<[F32]>;
+def Cnn_IndexTensor4D : 4DTensorOf<[I64]>;
 
 #endif // CNN_BASE_TD

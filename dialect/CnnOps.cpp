@@ -102,6 +102,40 @@ LogicalResult MaxPool2dOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
+LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  if (!allRanked(operands))
+    return emitOptionalError(loc, "max_pool2d_indices: input must be ranked");
+  Adaptor op(operands, attrs, props, regions);
+  auto shape = inferPool2dShape(loc, "max_pool2d_indices",
+                                shapeOf(op.getInput()),
+                                {op.getKernel(), op.getStrides(),
+                                 op.getDilations(), op.getPad()},
+                                op.getCeilMode());
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult MaxUnpool2dOp::verify() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  ArrayRef<int64_t> out = getOutput().getType().getShape();
+  if (getIndices().getType().getShape() != in)
+    return emitOpError("indices ")
+           << formatShape(getIndices().getType().getShape())
+           << " must have the input's shape " << formatShape(in);
+  if (out[0] != in[0] || out[1] != in[1])
+    return emitOpError("keeps N and C: ") << formatShape(in) << " -> "
+                                          << formatShape(out);
+  if (getKernel().size() != 2 || getStrides().size() != 2 ||
+      getPad().size() != 4)
+    return emitOpError("needs a 2-D kernel and stride and four pads");
+  return success();
+}
+
 LogicalResult AvgPool2dOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,

@@ -257,6 +257,56 @@ def Cnn_GlobalAvgPoolOp : Cnn_Op<"global_avg_pool",
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+def Cnn_MaxPool2dIndicesOp : Cnn_Op<"max_pool2d_indices",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "where each window of a 2-D max pooling found its maximum";
+  let description = [{
+    For the `cnn.max_pool2d` with the same attributes, the flat index
+    `h * W + w` within its (n, c) plane of the input element each output
+    took, as PyTorch's `return_indices=True`: the first maximum in row-major
+    window order (a NaN counts as the maximum). The result is int64.
+
+    ```mlir
+    %i = cnn.max_pool2d_indices %x kernel [2, 2] strides [2, 2] dilations [1, 1]
+           pad [0, 0, 0, 0] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xi64>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pad,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs Cnn_IndexTensor4D:$output);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `strides` $strides `dilations` $dilations `pad` $pad
+    (`ceil_mode` $ceil_mode^)? attr-dict `:` type($input) `->` type($output)
+  }];
+}
+
+def Cnn_MaxUnpool2dOp : Cnn_Op<"max_unpool2d", [Pure]> {
+  let summary = "the partial inverse of max pooling";
+  let description = [{
+    Writes each element of `input` to the position `indices` names in its
+    (n, c) plane of an all-zero output, as PyTorch's `MaxUnpool2d`. The
+    indices come from a `cnn.max_pool2d_indices` with the same `kernel`,
+    `strides` and `pad` (and no dilation), whose windows tell which inputs
+    can land where.
+
+    ```mlir
+    %y = cnn.max_unpool2d %v, %i kernel [2, 2] strides [2, 2] pad [0, 0, 0, 0]
+           : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cnn_Tensor4D:$input, Cnn_IndexTensor4D:$indices,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pad);
+  let results = (outs Cnn_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `,` $indices `kernel` $kernel `strides` $strides `pad` $pad attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Cnn_GlobalMaxPoolOp : Cnn_Op<"global_max_pool",
     [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "maximum over all spatial positions";

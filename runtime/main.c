@@ -62,24 +62,29 @@ static int bind(const char *arg, const convc_tensor_info *infos, int n,
   return 0;
 }
 
+static double element(const convc_tensor *t, size_t i) {
+  return t->dtype == CONVC_I64 ? (double)((const int64_t *)t->data)[i]
+                               : (double)((const float *)t->data)[i];
+}
+
 static void summarise(const convc_tensor_info *info, const convc_tensor *t) {
   char type[160];
   convc_tensor_format_type(t, type, sizeof(type));
-  const float *v = t->data;
   size_t n = convc_tensor_numel(t), shown = n < 16 ? n : 16;
   printf("%s: %s = [", info->name, type);
   for (size_t i = 0; i < shown; ++i)
-    printf("%s%.6g", i ? ", " : "", v[i]);
+    printf("%s%.6g", i ? ", " : "", element(t, i));
   printf("%s]\n", shown < n ? ", ..." : "");
   if (n > 1) {
-    double sum = 0, lo = v[0], hi = v[0];
+    double sum = 0, lo = element(t, 0), hi = lo;
     size_t arg = 0;
     for (size_t i = 0; i < n; ++i) {
-      sum += v[i];
-      if (v[i] < lo)
-        lo = v[i];
-      if (v[i] > hi) {
-        hi = v[i];
+      double v = element(t, i);
+      sum += v;
+      if (v < lo)
+        lo = v;
+      if (v > hi) {
+        hi = v;
         arg = i;
       }
     }

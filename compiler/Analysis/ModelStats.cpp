@@ -109,7 +109,8 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
       s.op = opName(op);
       auto outType = cast<RankedTensorType>(out.getType());
       s.shape.assign(outType.getShape().begin(), outType.getShape().end());
-      s.activationBytes = numel(out) * 4;
+      s.activationBytes =
+          numel(out) * outType.getElementType().getIntOrFloatBitWidth() / 8;
       for (Value v : op->getOperands())
         if (v.getDefiningOp<cnn::WeightOp>() || v.getDefiningOp<cnn::ConstantOp>())
           s.weightBytes += numel(v) * 4;

@@ -159,10 +159,179 @@ template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
 };
 
 
+/// The window loops (kh, kw) of a pooling generic run in row-major order
+/// (they are reductions, lowered to nested loops), so "the first maximum"
+/// is PyTorch's. Each step computes the flat input index h * W + w of the
+/// position it reads and keeps it when the value beats the best so far, is
+/// NaN, or is the first position inside the input.
+struct MaxPool2dIndicesLowering : OpConversionPattern<cnn::MaxPool2dIndicesOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::MaxPool2dIndicesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto idxType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
+                      d = op.getDilations(), p = op.getPad();
+    Type f32 = b.getF32Type(), i64 = b.getI64Type();
+    float lowest = -std::numeric_limits<float>::infinity();
+    Value x = padSpatial(b, loc, adaptor.getInput(),
+                         windowPadding(in, idxType.getShape(), k, s, d, p),
+                         lowest);
+    Value window = tensor::EmptyOp::create(b, loc, k, f32);
+    auto valType = tensorOf(idxType.getShape(), f32);
+    Value valInit = filled(b, loc, valType, lowest);
+    Value idxEmpty = tensor::EmptyOp::create(b, loc, idxType.getShape(), i64);
+    Value idxInit =
+        linalg::FillOp::create(
+            b, loc,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(-1)).getResult(),
+            idxEmpty)
+            .getResult(0);
+    MLIRContext *ctx = b.getContext();
+    auto dim = [&](unsigned i) { return b.getAffineDimExpr(i); };
+    // n=0 c=1 oh=2 ow=3 kh=4 kw=5
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(6, 0,
+                       {dim(0), dim(1), dim(2) * s[0] + dim(4) * d[0],
+                        dim(3) * s[1] + dim(5) * d[1]},
+                       ctx),
+        AffineMap::get(6, 0, {dim(4), dim(5)}, ctx),
+        AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx),
+        AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    iters.append(2, utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        b, loc, TypeRange{valType, idxType}, ValueRange{x, window},
+        ValueRange{valInit, idxInit}, maps, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          auto cst = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(nb, nl, v).getResult();
+          };
+          Value pos[2];
+          Value valid = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+          for (int i = 0; i < 2; ++i) {
+            Value o = linalg::IndexOp::create(nb, nl, 2 + i);
+            Value w = linalg::IndexOp::create(nb, nl, 4 + i);
+            Value v = arith::AddIOp::create(
+                nb, nl, arith::MulIOp::create(nb, nl, o, cst(s[i])),
+                arith::MulIOp::create(nb, nl, w, cst(d[i])));
+            pos[i] = arith::SubIOp::create(nb, nl, v, cst(p[i]));
+            Value ge = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                             pos[i], cst(0));
+            Value lt = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                             pos[i], cst(in[2 + i]));
+            valid = arith::AndIOp::create(
+                nb, nl, valid, arith::AndIOp::create(nb, nl, ge, lt));
+          }
+          Value flat = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, pos[0], cst(in[3])), pos[1]);
+          flat = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), flat);
+          Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                               a[0], a[2]);
+          Value nan = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNO,
+                                            a[0], a[0]);
+          Value first = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::eq, a[3],
+              arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(-1)));
+          Value take = arith::AndIOp::create(
+              nb, nl, valid,
+              arith::OrIOp::create(nb, nl, better,
+                                   arith::OrIOp::create(nb, nl, nan, first)));
+          linalg::YieldOp::create(
+              nb, nl,
+              ValueRange{arith::SelectOp::create(nb, nl, take, a[0], a[2]),
+                         arith::SelectOp::create(nb, nl, take, flat, a[3])});
+        });
+    b.replaceOp(op, generic.getResult(1));
+    return success();
+  }
+};
+
+/// A gather for PyTorch's scatter: each output position (ph, pw) looks at
+/// the pooling windows that contain it, (ph + pad - kh) / stride for every
+/// kernel offset kh, and takes the input element whose index names it.
+struct MaxUnpool2dLowering : OpConversionPattern<cnn::MaxUnpool2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(cnn::MaxUnpool2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPad();
+    int64_t ow = outType.getDimSize(3);
+    Value x = adaptor.getInput(), indices = adaptor.getIndices();
+    Value window = tensor::EmptyOp::create(b, loc, k, b.getF32Type());
+    MLIRContext *ctx = b.getContext();
+    auto dim = [&](unsigned i) { return b.getAffineDimExpr(i); };
+    // n=0 c=1 ph=2 pw=3 kh=4 kw=5
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(6, 0, {dim(4), dim(5)}, ctx),
+        AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    iters.append(2, utils::IteratorType::reduction);
+    Value result =
+        linalg::GenericOp::create(
+            b, loc, outType, ValueRange{window},
+            ValueRange{filled(b, loc, outType, 0.0f)}, maps, iters,
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              auto cst = [&](int64_t v) {
+                return arith::ConstantIndexOp::create(nb, nl, v).getResult();
+              };
+              Value n = linalg::IndexOp::create(nb, nl, 0);
+              Value c = linalg::IndexOp::create(nb, nl, 1);
+              Value src[2], here[2];
+              Value valid = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+              for (int i = 0; i < 2; ++i) {
+                here[i] = linalg::IndexOp::create(nb, nl, 2 + i);
+                Value kk = linalg::IndexOp::create(nb, nl, 4 + i);
+                // num = pos + pad - k; the window o = num / s contains pos.
+                Value num = arith::SubIOp::create(
+                    nb, nl, arith::AddIOp::create(nb, nl, here[i], cst(p[i])),
+                    kk);
+                Value o = arith::DivSIOp::create(nb, nl, num, cst(s[i]));
+                Value exact = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::eq,
+                    arith::RemSIOp::create(nb, nl, num, cst(s[i])), cst(0));
+                Value ge = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::sge, num, cst(0));
+                Value lt = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::slt, o, cst(in[2 + i]));
+                valid = arith::AndIOp::create(
+                    nb, nl, valid,
+                    arith::AndIOp::create(
+                        nb, nl, exact, arith::AndIOp::create(nb, nl, ge, lt)));
+                // Clamped, so the reads stay in bounds when !valid.
+                src[i] = arith::MinSIOp::create(
+                    nb, nl, arith::MaxSIOp::create(nb, nl, o, cst(0)),
+                    cst(in[2 + i] - 1));
+              }
+              SmallVector<Value, 4> at = {n, c, src[0], src[1]};
+              Value idx = tensor::ExtractOp::create(nb, nl, indices, at);
+              Value flat = arith::AddIOp::create(
+                  nb, nl, arith::MulIOp::create(nb, nl, here[0], cst(ow)),
+                  here[1]);
+              Value named = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::eq, idx,
+                  arith::IndexCastOp::create(nb, nl, nb.getI64Type(), flat));
+              Value take = arith::AndIOp::create(nb, nl, valid, named);
+              Value v = tensor::ExtractOp::create(nb, nl, x, at);
+              linalg::YieldOp::create(
+                  nb, nl, arith::SelectOp::create(nb, nl, take, v, a[1]).getResult());
+            })
+            .getResult(0);
+    b.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void convc::detail::populatePoolPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPool2dLowering, AvgPool2dLowering,
+  patterns.add<MaxPool2dLowering, AvgPool2dLowering, MaxPool2dIndicesLowering,
+               MaxUnpool2dLowering,
                GlobalPoolLowering<cnn::GlobalAvgPoolOp>,
                GlobalPoolLowering<cnn::GlobalMaxPoolOp>>(patterns.getContext());
 }

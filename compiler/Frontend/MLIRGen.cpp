@@ -107,7 +107,8 @@ public:
   FailureOr<Value> pointwiseConv2d(const CallArgs &a);
   FailureOr<Value> linear(const CallArgs &a);
   FailureOr<Value> batchNorm(const CallArgs &a);
-  FailureOr<Value> maxPool2d(const CallArgs &a);
+  template <typename OpTy> FailureOr<Value> maxPool2d(const CallArgs &a);
+  FailureOr<Value> maxUnpool2d(const CallArgs &a);
   FailureOr<Value> avgPool2d(const CallArgs &a);
   template <typename OpTy> FailureOr<Value> globalPool(const CallArgs &a);
   FailureOr<Value> flatten(const CallArgs &a);
@@ -1248,8 +1249,11 @@ FailureOr<Value> MLIRGen::batchNorm(const CallArgs &a) {
       .getResult();
 }
 
+/// max_pool2d, or max_pool2d_indices: the same windows, the values or
+/// where they were found.
+template <typename OpTy>
 FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
-  auto x = spatialInput(a, "max_pool2d", 2);
+  auto x = spatialInput(a, a.call->text.c_str(), 2);
   if (failed(x))
     return failure();
   auto kernel = spatialArg(a, "kernel", 2, {}, 1);
@@ -1260,16 +1264,75 @@ FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
   if (failed(win))
     return failure();
   auto result = cnn::inferPool2dShape(
-      a.loc, "max_pool2d", shapeOf(*x),
+      a.loc, a.call->text, shapeOf(*x),
       {win->kernel, win->strides, win->dilations, win->pad}, *ceil);
   if (failed(result))
     return failure();
-  return cnn::MaxPool2dOp::create(builder, a.opLoc, tensorType(*result), *x,
+  Type type = std::is_same_v<OpTy, cnn::MaxPool2dIndicesOp>
+                  ? RankedTensorType::get(*result, builder.getI64Type())
+                  : Type(tensorType(*result));
+  return OpTy::create(builder, a.opLoc, type, *x,
                                   builder.getDenseI64ArrayAttr(win->kernel),
                                   builder.getDenseI64ArrayAttr(win->strides),
                                   builder.getDenseI64ArrayAttr(win->dilations),
                                   builder.getDenseI64ArrayAttr(win->pad),
                                   builder.getBoolAttr(*ceil))
+      .getResult();
+}
+
+/// PyTorch's MaxUnpool2d(kernel, stride, padding) with optional
+/// output_size; the indices must come from max_pool2d_indices with the same
+/// window (which is what tells each output position where to look).
+FailureOr<Value> MLIRGen::maxUnpool2d(const CallArgs &a) {
+  auto x = spatialInput(a, "max_unpool2d", 2);
+  if (failed(x))
+    return failure();
+  auto idx = tensorArg(a, "indices");
+  auto kernel = spatialArg(a, "kernel", 2, {}, 1);
+  if (failed(idx) || failed(kernel))
+    return failure();
+  auto strides = spatialArg(a, "stride", 2, *kernel, 1);
+  auto pad = spatialArg(a, "pad", 2, {0, 0}, 0);
+  if (failed(strides) || failed(pad))
+    return failure();
+  auto pool = idx->getDefiningOp<cnn::MaxPool2dIndicesOp>();
+  llvm::SmallVector<int64_t, 4> pads = {(*pad)[0], (*pad)[1], (*pad)[0],
+                                        (*pad)[1]};
+  if (!pool || pool.getKernel() != ArrayRef<int64_t>(*kernel) ||
+      pool.getStrides() != ArrayRef<int64_t>(*strides) ||
+      pool.getPad() != ArrayRef<int64_t>(pads) ||
+      llvm::any_of(pool.getDilations(), [](int64_t d) { return d != 1; }))
+    return emitError(a.loc) << "max_unpool2d: 'indices' must come from "
+                               "max_pool2d_indices with the same kernel, "
+                               "stride and pad, and no dilation",
+           failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  if (shapeOf(*idx) != in)
+    return emitError(a.loc) << "max_unpool2d: the indices have shape "
+                            << cnn::formatShape(shapeOf(*idx))
+                            << ", the input " << cnn::formatShape(in),
+           failure();
+  // PyTorch's default size: (in - 1) * stride - 2 * pad + kernel.
+  llvm::SmallVector<int64_t, 3> defaultSize;
+  for (int i = 0; i < 2; ++i)
+    defaultSize.push_back((in[2 + i] - 1) * (*strides)[i] - 2 * (*pad)[i] +
+                          (*kernel)[i]);
+  auto size = spatialArg(a, "output_size", 2, defaultSize, 1);
+  if (failed(size))
+    return failure();
+  ArrayRef<int64_t> poolIn = pool.getInput().getType().getShape();
+  if ((*size)[0] != poolIn[2] || (*size)[1] != poolIn[3])
+    return emitError(a.loc) << "max_unpool2d: output size "
+                            << cnn::formatShape(*size)
+                            << " is not the pooled input's "
+                            << cnn::formatShape(poolIn.drop_front(2))
+                            << "; give output_size",
+           failure();
+  cnn::Shape result{in[0], in[1], (*size)[0], (*size)[1]};
+  return cnn::MaxUnpool2dOp::create(builder, a.opLoc, tensorType(result), *x,
+                                    *idx, builder.getDenseI64ArrayAttr(*kernel),
+                                    builder.getDenseI64ArrayAttr(*strides),
+                                    builder.getDenseI64ArrayAttr(pads))
       .getResult();
 }
 
@@ -1665,7 +1728,15 @@ const std::vector<LayerDef> &layerTable() {
       {"max_pool2d",
        {"input", "kernel", "stride", "pad", "dilation", "ceil_mode"},
        2,
-       &MLIRGen::maxPool2d},
+       &MLIRGen::maxPool2d<cnn::MaxPool2dOp>},
+      {"max_pool2d_indices",
+       {"input", "kernel", "stride", "pad", "dilation", "ceil_mode"},
+       2,
+       &MLIRGen::maxPool2d<cnn::MaxPool2dIndicesOp>},
+      {"max_unpool2d",
+       {"input", "indices", "kernel", "stride", "pad", "output_size"},
+       3,
+       &MLIRGen::maxUnpool2d},
       {"avg_pool2d",
        {"input", "kernel", "stride", "pad", "count_include_pad", "ceil_mode"},
        2,

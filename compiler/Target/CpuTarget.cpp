@@ -39,13 +39,15 @@ FailureOr<ModelSignature> convc::getModelSignature(ModuleOp module) {
                     std::vector<ModelSignature::Tensor> &out) {
     for (auto [i, t] : llvm::enumerate(types)) {
       auto tt = dyn_cast<RankedTensorType>(t);
-      if (!tt || !tt.hasStaticShape() || !tt.getElementType().isF32())
+      if (!tt || !tt.hasStaticShape() ||
+          !(tt.getElementType().isF32() || tt.getElementType().isInteger(64)))
         return failure();
       StringAttr name = attrOf(i, "cnn.name"), layout = attrOf(i, "cnn.layout");
       out.push_back({name ? name.str() : "t" + std::to_string(i),
                      std::vector<int64_t>(tt.getShape().begin(),
                                           tt.getShape().end()),
-                     layout && layout.getValue() == "nhwc"});
+                     layout && layout.getValue() == "nhwc",
+                     tt.getElementType().isInteger(64)});
     }
     return success();
   };
@@ -60,7 +62,8 @@ FailureOr<ModelSignature> convc::getModelSignature(ModuleOp module) {
                      },
                      sig.outputs)))
     return emitError(model.getLoc())
-           << "model inputs and outputs must be static f32 tensors";
+           << "model inputs and outputs must be static f32 (or, for "
+              "outputs, i64) tensors";
   return sig;
 }
 
@@ -120,7 +123,7 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
       elems.push_back(llvm::ConstantStruct::get(
           tensorInfo,
           {b.CreateGlobalString(t.name, "", 0, &m),
-           llvm::ConstantInt::get(i32, CONVC_F32),
+           llvm::ConstantInt::get(i32, t.int64 ? CONVC_I64 : CONVC_F32),
            llvm::ConstantInt::get(i32, t.shape.size()), shape,
            llvm::ConstantInt::get(i32, t.nhwc ? CONVC_NHWC : CONVC_NCHW)}));
     }

@@ -21,6 +21,7 @@ struct ModelSignature {
     std::string name;
     std::vector<int64_t> shape;
     bool nhwc = false; // the layout at the boundary (NCHW otherwise)
+    bool int64 = false; // max_pool2d_indices outputs; float32 otherwise
   };
   std::string name;
   std::vector<Tensor> inputs, outputs;

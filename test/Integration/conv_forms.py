@@ -108,6 +108,39 @@ def main():
         ("ps", "pixel_shuffle(x, 2)", {}, lambda x, w: ref.pixel_shuffle(x, 2)),
     ], r)
 
+    # Max pooling with indices and max-unpooling; integer-valued inputs so
+    # that windows hold ties (the first maximum must win).
+    x = r.integers(0, 4, (2, 3, 7, 9)).astype(np.float32)
+    src = """model unpool(x: f32[2, 3, 7, 9]) -> (i1, u1, i2, u2, i3, u3) {
+  p1 = max_pool2d(x, kernel=2)
+  i1 = max_pool2d_indices(x, kernel=2)
+  u1 = max_unpool2d(p1, i1, kernel=2, output_size=[7, 9])
+  p2 = max_pool2d(x, kernel=3, stride=2, pad=1)
+  i2 = max_pool2d_indices(x, kernel=3, stride=2, pad=1)
+  u2 = max_unpool2d(relu(p2), i2, kernel=3, stride=2, pad=1, output_size=[7, 9])
+  p3 = max_pool2d(x, kernel=2, stride=2, ceil_mode=true)
+  i3 = max_pool2d_indices(x, kernel=[2, 3], stride=[2, 1], dilation=[2, 1], ceil_mode=true)
+  u3 = max_unpool2d(p3, max_pool2d_indices(x, kernel=2, stride=2, ceil_mode=true), kernel=2, output_size=[7, 9])
+  return i1, u1, i2, u2, i3, u3
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x})
+    i1 = ref.max_pool2d_indices(x, (2, 2))
+    i2 = ref.max_pool2d_indices(x, (3, 3), (2, 2), (1, 1, 1, 1))
+    i3 = ref.max_pool2d_indices(x, (2, 3), (2, 1), dilation=(2, 1), ceil_mode=True)
+    i3b = ref.max_pool2d_indices(x, (2, 2), (2, 2), ceil_mode=True)
+    checker.check("max_pool2d_indices(kernel=2)", outs["i1"], i1, rtol=0, atol=0)
+    checker.check("max_unpool2d(kernel=2)", outs["u1"],
+                  ref.max_unpool2d(ref.max_pool2d(x, (2, 2)), i1, (7, 9)))
+    checker.check("max_pool2d_indices(kernel=3, stride=2, pad=1)", outs["i2"], i2,
+                  rtol=0, atol=0)
+    checker.check("max_unpool2d of overlapping windows", outs["u2"],
+                  ref.max_unpool2d(ref.max_pool2d(x, (3, 3), (2, 2), (1, 1, 1, 1)), i2, (7, 9)))
+    checker.check("max_pool2d_indices(dilation, ceil_mode)", outs["i3"], i3,
+                  rtol=0, atol=0)
+    checker.check("max_unpool2d(ceil_mode)", outs["u3"],
+                  ref.max_unpool2d(ref.max_pool2d(x, (2, 2), (2, 2), ceil_mode=True), i3b, (7, 9)))
+
     # 3-D: [N, C, D, H, W]
     run(checker, (1, 4, 5, 6, 7), [
         ("v1", "conv3d(x, out=3, kernel=3, pad=1)", {"weight": (3, 4, 3, 3, 3), "bias": (3,)},

@@ -275,3 +275,39 @@ def pixel_shuffle(x, r):
     n, c, h, w = x.shape
     y = x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
     return y.reshape(n, c // (r * r), h * r, w * r)
+
+
+def max_pool2d_indices(x, kernel, stride=None, pad=(0, 0, 0, 0),
+                       dilation=(1, 1), ceil_mode=False):
+    """PyTorch's return_indices: the flat h * W + w of the first maximum in
+    row-major window order, over the window's positions inside the input."""
+    stride = stride or kernel
+    n, c, h, w = x.shape
+    oh = pool_out_size(h, pad[0], pad[2], kernel[0], stride[0], dilation[0], ceil_mode)
+    ow = pool_out_size(w, pad[1], pad[3], kernel[1], stride[1], dilation[1], ceil_mode)
+    out = np.zeros((n, c, oh, ow), np.int64)
+    for b in range(n):
+        for ch in range(c):
+            for y in range(oh):
+                for xx in range(ow):
+                    best, where = -np.inf, -1
+                    for i in range(kernel[0]):
+                        for j in range(kernel[1]):
+                            r = y * stride[0] - pad[0] + i * dilation[0]
+                            q = xx * stride[1] - pad[1] + j * dilation[1]
+                            if 0 <= r < h and 0 <= q < w:
+                                v = x[b, ch, r, q]
+                                if where < 0 or v > best or np.isnan(v):
+                                    best, where = v, r * w + q
+                    out[b, ch, y, xx] = where
+    return out
+
+
+def max_unpool2d(values, indices, size):
+    """PyTorch's MaxUnpool2d: a scatter into zeros by flat index."""
+    n, c = values.shape[:2]
+    out = np.zeros((n, c, size[0] * size[1]))
+    for b in range(n):
+        for ch in range(c):
+            out[b, ch, indices[b, ch].ravel()] = values[b, ch].ravel()
+    return out.reshape(n, c, size[0], size[1])
