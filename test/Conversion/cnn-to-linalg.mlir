@@ -184,3 +184,65 @@ func.func @activations(%x: tensor<4xf32>) -> tensor<4xf32> {
   %3 = cnn.leaky_relu %2 negative_slope 0.1 : tensor<4xf32>
   return %3 : tensor<4xf32>
 }
+
+// -----
+
+// 1-D convolutions run as 2-D ones of height 1.
+// CHECK-LABEL: func.func @conv1d
+// CHECK: %[[X:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [1, 3, 1, 10] : tensor<1x3x10xf32> into tensor<1x3x1x10xf32>
+// CHECK: %[[W:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 1, 3] : tensor<2x3x3xf32> into tensor<2x3x1x3xf32>
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>} ins(%[[X]], %[[W]] :
+// CHECK: tensor.collapse_shape %[[C]] {{\[}}[0], [1], [2, 3]] : tensor<1x2x1x4xf32> into tensor<1x2x4xf32>
+func.func @conv1d(%x: tensor<1x3x8xf32>, %w: tensor<2x3x3xf32>) -> tensor<1x2x4xf32> {
+  %0 = cnn.conv %x, %w strides [2] dilations [1] pad [1, 1] groups 1
+         : (tensor<1x3x8xf32>, tensor<2x3x3xf32>) -> tensor<1x2x4xf32>
+  return %0 : tensor<1x2x4xf32>
+}
+
+// -----
+
+// Non-zero padding modes gather from the input; flip mirrors the kernel.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, -d2 + 2, -d3 + 2)>
+// CHECK-LABEL: func.func @reflect_flip
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x7x7xf32>)
+// CHECK: linalg.index 2
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract
+// CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[P]], %[[W]] :
+func.func @reflect_flip(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) -> tensor<1x3x5x5xf32> {
+  %0 = cnn.conv %x, %w strides [1, 1] dilations [1, 1] pad [1, 1, 1, 1] groups 1 padding_mode reflect flip true
+         : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x5x5xf32>
+  return %0 : tensor<1x3x5x5xf32>
+}
+
+// -----
+
+// Transposed: zeros inserted between inputs (a strided insert_slice into a
+// zero tensor with d*(K-1) borders), the equivalent convolution, a crop.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x4x13x13xf32>
+// CHECK: %[[I:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 3, 3] [1, 4, 4, 4] [1, 1, 2, 2]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[I]], %{{.*}} : tensor<1x4x13x13xf32>, tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<1x2x10x10xf32>)
+// CHECK: tensor.extract_slice %[[C]][0, 0, 1, 1] [1, 2, 8, 8] [1, 1, 1, 1]
+func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x4x4xf32>) -> tensor<1x2x8x8xf32> {
+  %0 = cnn.conv_transpose %x, %w strides [2, 2] dilations [1, 1] pad [1, 1, 1, 1] output_padding [0, 0] groups 1
+         : (tensor<1x4x4x4xf32>, tensor<4x2x4x4xf32>) -> tensor<1x2x8x8xf32>
+  return %0 : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @resample
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x8x8xf32>)
+// CHECK: math.floor
+// CHECK: tensor.extract
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2, 3], [4], [5]] output_shape [1, 2, 2, 2, 4, 4]
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 4, 2, 5, 3]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3], [4, 5]] : tensor<1x2x4x2x4x2xf32> into tensor<1x2x8x8xf32>
+func.func @resample(%x: tensor<1x2x4x4xf32>, %y: tensor<1x8x4x4xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %0 = cnn.upsample %x mode nearest align_corners false scales [0.5, 0.5] : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  %1 = cnn.pixel_shuffle %y upscale_factor 2 : tensor<1x8x4x4xf32> -> tensor<1x2x8x8xf32>
+  return %0, %1 : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}
