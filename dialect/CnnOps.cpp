@@ -38,19 +38,19 @@ static bool allRanked(ValueRange operands) {
                       [](Type t) { return isa<RankedTensorType>(t); });
 }
 
-LogicalResult ConvOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                         ValueRange operands, DictionaryAttr attrs,
+                         OpaqueProperties props, RegionRange regions,
+                         SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "conv: operands must be ranked tensors");
   Adaptor op(operands, attrs, props, regions);
-  return setResult(inferConvShape(loc, shapeOf(op.getInput()),
-                                  shapeOf(op.getWeight()),
-                                  optionalShapeOf(op.getBias()),
-                                  op.getStrides(), op.getDilations(),
-                                  op.getPad(), op.getGroups()),
-                   op.getInput(), inferred);
+  return setResult(
+      inferConvShape(loc, shapeOf(op.getInput()), shapeOf(op.getWeight()),
+                     optionalShapeOf(op.getBias()), op.getStrides(),
+                     op.getDilations(), op.getPad(), op.getGroups()),
+      op.getInput(), inferred);
 }
 
 LogicalResult ConvOp::verify() {
@@ -59,10 +59,11 @@ LogicalResult ConvOp::verify() {
                           getPad());
 }
 
-LogicalResult ConvTransposeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ConvTransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  ValueRange operands, DictionaryAttr attrs,
+                                  OpaqueProperties props, RegionRange regions,
+                                  SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc,
                              "conv_transpose: operands must be ranked tensors");
@@ -75,10 +76,11 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
-LogicalResult LinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                           ValueRange operands, DictionaryAttr attrs,
+                           OpaqueProperties props, RegionRange regions,
+                           SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "linear: operands must be ranked tensors");
   Adaptor op(operands, attrs, props, regions);
@@ -88,10 +90,11 @@ LogicalResult LinearOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
-LogicalResult MaxPool2dOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+MaxPool2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attrs,
+                              OpaqueProperties props, RegionRange regions,
+                              SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "max_pool2d: input must be a ranked tensor");
   Adaptor op(operands, attrs, props, regions);
@@ -109,11 +112,10 @@ LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
   if (!allRanked(operands))
     return emitOptionalError(loc, "max_pool2d_indices: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
-  auto shape = inferPool2dShape(loc, "max_pool2d_indices",
-                                shapeOf(op.getInput()),
-                                {op.getKernel(), op.getStrides(),
-                                 op.getDilations(), op.getPad()},
-                                op.getCeilMode());
+  auto shape = inferPool2dShape(
+      loc, "max_pool2d_indices", shapeOf(op.getInput()),
+      {op.getKernel(), op.getStrides(), op.getDilations(), op.getPad()},
+      op.getCeilMode());
   if (failed(shape))
     return failure();
   inferred.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 64)));
@@ -128,57 +130,61 @@ LogicalResult MaxUnpool2dOp::verify() {
            << formatShape(getIndices().getType().getShape())
            << " must have the input's shape " << formatShape(in);
   if (out[0] != in[0] || out[1] != in[1])
-    return emitOpError("keeps N and C: ") << formatShape(in) << " -> "
-                                          << formatShape(out);
+    return emitOpError("keeps N and C: ")
+           << formatShape(in) << " -> " << formatShape(out);
   if (getKernel().size() != 2 || getStrides().size() != 2 ||
       getPad().size() != 4)
     return emitOpError("needs a 2-D kernel and stride and four pads");
   return success();
 }
 
-LogicalResult AvgPool2dOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+AvgPool2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attrs,
+                              OpaqueProperties props, RegionRange regions,
+                              SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "avg_pool2d: input must be a ranked tensor");
   Adaptor op(operands, attrs, props, regions);
   int64_t unit[] = {1, 1};
-  return setResult(inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
-                                    {op.getKernel(), op.getStrides(), unit,
-                                     op.getPad()},
-                                    op.getCeilMode()),
-                   op.getInput(), inferred);
+  return setResult(
+      inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
+                       {op.getKernel(), op.getStrides(), unit, op.getPad()},
+                       op.getCeilMode()),
+      op.getInput(), inferred);
 }
 
-LogicalResult GlobalAvgPoolOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+GlobalAvgPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  ValueRange operands, DictionaryAttr attrs,
+                                  OpaqueProperties props, RegionRange regions,
+                                  SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "global_avg_pool: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
-  return setResult(inferGlobalPoolShape(loc, "global_avg_pool",
-                                        shapeOf(op.getInput())),
-                   op.getInput(), inferred);
+  return setResult(
+      inferGlobalPoolShape(loc, "global_avg_pool", shapeOf(op.getInput())),
+      op.getInput(), inferred);
 }
 
-LogicalResult GlobalMaxPoolOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  ValueRange operands, DictionaryAttr attrs,
+                                  OpaqueProperties props, RegionRange regions,
+                                  SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "global_max_pool: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
-  return setResult(inferGlobalPoolShape(loc, "global_max_pool",
-                                        shapeOf(op.getInput())),
-                   op.getInput(), inferred);
+  return setResult(
+      inferGlobalPoolShape(loc, "global_max_pool", shapeOf(op.getInput())),
+      op.getInput(), inferred);
 }
 
-LogicalResult FlattenOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+FlattenOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                            ValueRange operands, DictionaryAttr attrs,
+                            OpaqueProperties props, RegionRange regions,
+                            SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "flatten: input must be a ranked tensor");
   Adaptor op(operands, attrs, props, regions);
@@ -186,24 +192,26 @@ LogicalResult FlattenOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
-LogicalResult BatchNormOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+BatchNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attrs,
+                              OpaqueProperties props, RegionRange regions,
+                              SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "batch_norm: operands must be ranked");
   Adaptor op(operands, attrs, props, regions);
-  ArrayRef<int64_t> params[] = {
-      shapeOf(op.getWeight()), shapeOf(op.getBias()),
-      shapeOf(op.getRunningMean()), shapeOf(op.getRunningVar())};
+  ArrayRef<int64_t> params[] = {shapeOf(op.getWeight()), shapeOf(op.getBias()),
+                                shapeOf(op.getRunningMean()),
+                                shapeOf(op.getRunningVar())};
   return setResult(inferBatchNormShape(loc, shapeOf(op.getInput()), params),
                    op.getInput(), inferred);
 }
 
-LogicalResult ConcatOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                           ValueRange operands, DictionaryAttr attrs,
+                           OpaqueProperties props, RegionRange regions,
+                           SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands) || operands.empty())
     return emitOptionalError(loc, "concat: needs ranked tensor inputs");
   Adaptor op(operands, attrs, props, regions);
@@ -214,10 +222,11 @@ LogicalResult ConcatOp::inferReturnTypes(
                    op.getInputs().front(), inferred);
 }
 
-LogicalResult PixelShuffleOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+PixelShuffleOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                 ValueRange operands, DictionaryAttr attrs,
+                                 OpaqueProperties props, RegionRange regions,
+                                 SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "pixel_shuffle: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
@@ -226,10 +235,11 @@ LogicalResult PixelShuffleOp::inferReturnTypes(
                    op.getInput(), inferred);
 }
 
-LogicalResult TransposeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attrs,
+                              OpaqueProperties props, RegionRange regions,
+                              SmallVectorImpl<Type> &inferred) {
   if (!allRanked(operands))
     return emitOptionalError(loc, "transpose: input must be ranked");
   Adaptor op(operands, attrs, props, regions);
@@ -255,8 +265,8 @@ LogicalResult UpsampleOp::verify() {
   ArrayRef<int64_t> in = getInput().getType().getShape();
   ArrayRef<int64_t> out = getOutput().getType().getShape();
   if (in[0] != out[0] || in[1] != out[1])
-    return emitOpError("keeps N and C: ") << formatShape(in) << " -> "
-                                          << formatShape(out);
+    return emitOpError("keeps N and C: ")
+           << formatShape(in) << " -> " << formatShape(out);
   if (getScales().size() != 2 ||
       llvm::any_of(getScales(), [](double s) { return !(s >= 0); }))
     return emitOpError("needs two non-negative scales");
@@ -267,8 +277,8 @@ LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   auto dim = static_cast<int64_t>(getDim());
   if (dim < 0 || dim >= rank)
-    return emitOpError("dimension ") << dim << " is out of range for rank "
-                                     << rank;
+    return emitOpError("dimension ")
+           << dim << " is out of range for rank " << rank;
   return success();
 }
 

@@ -64,11 +64,10 @@ static FailureOr<Shape> inferWindow(std::optional<Location> loc,
   }
   for (size_t i = 0; i < n; ++i)
     if (window[i] > padded[i])
-      return emitOptionalError(loc, layer, ": the ", formatShape(window),
-                               " window (kernel ", formatShape(win.kernel),
-                               ", dilation ", formatShape(win.dilations),
-                               ") does not fit in the padded input ",
-                               formatShape(padded));
+      return emitOptionalError(
+          loc, layer, ": the ", formatShape(window), " window (kernel ",
+          formatShape(win.kernel), ", dilation ", formatShape(win.dilations),
+          ") does not fit in the padded input ", formatShape(padded));
   return out;
 }
 
@@ -103,30 +102,28 @@ static LogicalResult checkConvOperands(std::optional<Location> loc,
                              groups);
   int64_t c = input[1];
   if (c % groups != 0)
-    return emitOptionalError(loc, layer, ": the input has ", c,
-                             " channels, which is not divisible by groups=",
-                             groups);
+    return emitOptionalError(
+        loc, layer, ": the input has ", c,
+        " channels, which is not divisible by groups=", groups);
   if (f % groups != 0)
-    return emitOptionalError(loc, layer, ": ", f,
-                             " output channels are not divisible by groups=",
-                             groups);
+    return emitOptionalError(
+        loc, layer, ": ", f,
+        " output channels are not divisible by groups=", groups);
   if (weightIn != c)
     return emitOptionalError(loc, layer, ": weight ", formatShape(weight),
                              " expects ", weightIn,
                              " input channels, but the input has ", c);
   if (bias && (bias->size() != 1 || (*bias)[0] != f))
-    return emitOptionalError(loc, layer, ": bias must have shape ", f,
-                             ", got ", formatShape(*bias));
+    return emitOptionalError(loc, layer, ": bias must have shape ", f, ", got ",
+                             formatShape(*bias));
   return success();
 }
 
-FailureOr<Shape> inferConvShape(std::optional<Location> loc,
-                                ArrayRef<int64_t> input,
-                                ArrayRef<int64_t> weight,
-                                std::optional<ArrayRef<int64_t>> bias,
-                                ArrayRef<int64_t> strides,
-                                ArrayRef<int64_t> dilations,
-                                ArrayRef<int64_t> pad, int64_t groups) {
+FailureOr<Shape>
+inferConvShape(std::optional<Location> loc, ArrayRef<int64_t> input,
+               ArrayRef<int64_t> weight, std::optional<ArrayRef<int64_t>> bias,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+               ArrayRef<int64_t> pad, int64_t groups) {
   std::string layer = convName("conv", input.size());
   int64_t f = weight.empty() ? 0 : weight[0];
   int64_t weightIn = weight.size() > 1 ? weight[1] * groups : 0;
@@ -157,7 +154,8 @@ FailureOr<Shape> inferPixelShuffleShape(std::optional<Location> loc,
 }
 
 LogicalResult checkPaddingMode(std::optional<Location> loc, PaddingMode mode,
-                               ArrayRef<int64_t> spatial, ArrayRef<int64_t> pad) {
+                               ArrayRef<int64_t> spatial,
+                               ArrayRef<int64_t> pad) {
   size_t n = spatial.size();
   if (pad.size() != 2 * n)
     return success(); // reported by the shape rules
@@ -215,8 +213,8 @@ FailureOr<Shape> inferConvTransposeShape(
 }
 
 FailureOr<Shape> inferPool2dShape(std::optional<Location> loc, StringRef layer,
-                                  ArrayRef<int64_t> input,
-                                  const Window &window, bool ceilMode) {
+                                  ArrayRef<int64_t> input, const Window &window,
+                                  bool ceilMode) {
   if (failed(expectRank(loc, layer, "input", input, 4, "NCHW")))
     return failure();
   auto hw = inferWindow(loc, layer, input.drop_front(2), window, ceilMode);
@@ -227,10 +225,9 @@ FailureOr<Shape> inferPool2dShape(std::optional<Location> loc, StringRef layer,
   for (int i = 0; i < 2; ++i) {
     int64_t half = (window.dilations[i] * (window.kernel[i] - 1) + 1) / 2;
     if (window.pad[i] > half || window.pad[i + 2] > half)
-      return emitOptionalError(loc, layer,
-                               ": padding must be at most half the window (",
-                               half, "), got ", window.pad[i], " and ",
-                               window.pad[i + 2]);
+      return emitOptionalError(
+          loc, layer, ": padding must be at most half the window (", half,
+          "), got ", window.pad[i], " and ", window.pad[i + 2]);
   }
   Shape out{input[0], input[1], (*hw)[0], (*hw)[1]};
   // With ceil_mode, a last window that would start in the trailing padding
@@ -283,8 +280,9 @@ FailureOr<Shape> inferBatchNormShape(std::optional<Location> loc,
                                      ArrayRef<int64_t> input,
                                      ArrayRef<ArrayRef<int64_t>> params) {
   if (input.size() < 2)
-    return emitOptionalError(loc, "batch_norm: expects an input of rank >= 2 "
-                                  "with channels in dimension 1, got ",
+    return emitOptionalError(loc,
+                             "batch_norm: expects an input of rank >= 2 "
+                             "with channels in dimension 1, got ",
                              formatShape(input));
   for (ArrayRef<int64_t> p : params)
     if (p.size() != 1 || p[0] != input[1])

@@ -40,14 +40,11 @@ std::string convName(llvm::StringRef base, int64_t rank);
 
 /// Convolution (cross-correlation) over the spatial dims of an N, C, ...
 /// input with an [F, C/groups, K...] weight.
-mlir::FailureOr<Shape> inferConvShape(std::optional<mlir::Location> loc,
-                                      llvm::ArrayRef<int64_t> input,
-                                      llvm::ArrayRef<int64_t> weight,
-                                      std::optional<llvm::ArrayRef<int64_t>> bias,
-                                      llvm::ArrayRef<int64_t> strides,
-                                      llvm::ArrayRef<int64_t> dilations,
-                                      llvm::ArrayRef<int64_t> pad,
-                                      int64_t groups);
+mlir::FailureOr<Shape> inferConvShape(
+    std::optional<mlir::Location> loc, llvm::ArrayRef<int64_t> input,
+    llvm::ArrayRef<int64_t> weight, std::optional<llvm::ArrayRef<int64_t>> bias,
+    llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> dilations,
+    llvm::ArrayRef<int64_t> pad, int64_t groups);
 
 /// Transposed convolution with a [C, F/groups, K...] weight: each output
 /// size is (in-1)*stride - padLo - padHi + dilation*(K-1) + outputPad + 1.
@@ -64,10 +61,10 @@ mlir::FailureOr<Shape> inferPool2dShape(std::optional<mlir::Location> loc,
                                         const Window &window,
                                         bool ceilMode = false);
 
-mlir::FailureOr<Shape> inferLinearShape(std::optional<mlir::Location> loc,
-                                        llvm::ArrayRef<int64_t> input,
-                                        llvm::ArrayRef<int64_t> weight,
-                                        std::optional<llvm::ArrayRef<int64_t>> bias);
+mlir::FailureOr<Shape>
+inferLinearShape(std::optional<mlir::Location> loc,
+                 llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+                 std::optional<llvm::ArrayRef<int64_t>> bias);
 
 mlir::FailureOr<Shape> inferGlobalPoolShape(std::optional<mlir::Location> loc,
                                             llvm::StringRef layer,
@@ -76,13 +73,14 @@ mlir::FailureOr<Shape> inferGlobalPoolShape(std::optional<mlir::Location> loc,
 mlir::FailureOr<Shape> inferFlattenShape(std::optional<mlir::Location> loc,
                                          llvm::ArrayRef<int64_t> input);
 
-mlir::FailureOr<Shape> inferBatchNormShape(std::optional<mlir::Location> loc,
-                                           llvm::ArrayRef<int64_t> input,
-                                           llvm::ArrayRef<llvm::ArrayRef<int64_t>> params);
+mlir::FailureOr<Shape>
+inferBatchNormShape(std::optional<mlir::Location> loc,
+                    llvm::ArrayRef<int64_t> input,
+                    llvm::ArrayRef<llvm::ArrayRef<int64_t>> params);
 
-mlir::FailureOr<Shape> inferConcatShape(std::optional<mlir::Location> loc,
-                                        llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs,
-                                        int64_t dim);
+mlir::FailureOr<Shape>
+inferConcatShape(std::optional<mlir::Location> loc,
+                 llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t dim);
 
 mlir::FailureOr<Shape> inferPixelShuffleShape(std::optional<mlir::Location> loc,
                                               llvm::ArrayRef<int64_t> input,

@@ -33,7 +33,8 @@ static convc_status *from_pixels(unsigned char *pixels, int w, int h,
   size_t plane = (size_t)w * (size_t)h;
   for (size_t p = 0; p < plane; ++p)
     for (int c = 0; c < channels; ++c)
-      data[(size_t)c * plane + p] = pixels[p * (size_t)channels + (size_t)c] / 255.0f;
+      data[(size_t)c * plane + p] =
+          pixels[p * (size_t)channels + (size_t)c] / 255.0f;
   stbi_image_free(pixels);
   return NULL;
 }
@@ -41,8 +42,8 @@ static convc_status *from_pixels(unsigned char *pixels, int w, int h,
 static convc_status *check_channels(int channels, const char *what) {
   if (channels != 1 && channels != 3 && channels != 4)
     return convc_status_make(CONVC_INVALID_ARGUMENT,
-                             "%s: images have 1, 3 or 4 channels, not %d",
-                             what, channels);
+                             "%s: images have 1, 3 or 4 channels, not %d", what,
+                             channels);
   return NULL;
 }
 
@@ -57,8 +58,8 @@ convc_status *convc_image_parse(const void *bytes, size_t size,
     return convc_status_make(CONVC_FORMAT_ERROR, "%s: image file too large",
                              what);
   int w, h, n;
-  unsigned char *pixels = stbi_load_from_memory(bytes, (int)size, &w, &h, &n,
-                                                channels);
+  unsigned char *pixels =
+      stbi_load_from_memory(bytes, (int)size, &w, &h, &n, channels);
   return from_pixels(pixels, w, h, channels, what, out);
 }
 
@@ -96,7 +97,8 @@ convc_status *convc_png_write(const char *path, const convc_tensor *t) {
     for (int c = 0; c < channels; ++c) {
       float v = data[(size_t)c * plane + p];
       v = isnan(v) ? 0.0f : v < 0 ? 0.0f : v > 1 ? 1.0f : v;
-      pixels[p * (size_t)channels + (size_t)c] = (unsigned char)lrintf(v * 255.0f);
+      pixels[p * (size_t)channels + (size_t)c] =
+          (unsigned char)lrintf(v * 255.0f);
     }
   int ok = stbi_write_png(path, w, h, channels, pixels, w * channels);
   free(pixels);

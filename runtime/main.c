@@ -88,8 +88,8 @@ static void summarise(const convc_tensor_info *info, const convc_tensor *t) {
         arg = i;
       }
     }
-    printf("  min %.6g, max %.6g (at flat index %zu), mean %.6g\n", lo, hi,
-           arg, sum / (double)n);
+    printf("  min %.6g, max %.6g (at flat index %zu), mean %.6g\n", lo, hi, arg,
+           sum / (double)n);
   }
 }
 
@@ -148,15 +148,13 @@ static convc_status *read_input(const char *path, const convc_tensor_info *info,
                              "'%s' has rank %d",
                              path, info->name, info->rank);
   int nhwc = info->layout == CONVC_NHWC;
-  convc_status *s =
-      convc_image_read(path, (int)info->shape[nhwc ? 3 : 1], out);
+  convc_status *s = convc_image_read(path, (int)info->shape[nhwc ? 3 : 1], out);
   return s || !nhwc ? s : relayout(out, 1);
 }
 
 /* Writes an output: a PNG (from either layout) or .npy. */
-static convc_status *write_output(const char *path,
-                                  const convc_tensor_info *info,
-                                  convc_tensor *t) {
+static convc_status *
+write_output(const char *path, const convc_tensor_info *info, convc_tensor *t) {
   if (!has_suffix(path, ".png"))
     return convc_npy_write(path, t);
   if (info->layout == CONVC_NHWC && t->rank == 4) {

@@ -39,9 +39,8 @@ static convc_status *check(const char *kind, const convc_tensor_info *info,
   return NULL;
 }
 
-convc_status *convc_model_check(const convc_model_info *model,
-                                int is_output, int32_t index,
-                                const convc_tensor *tensor) {
+convc_status *convc_model_check(const convc_model_info *model, int is_output,
+                                int32_t index, const convc_tensor *tensor) {
   int32_t n = is_output ? model->num_outputs : model->num_inputs;
   if (index < 0 || index >= n)
     return convc_status_make(CONVC_INVALID_ARGUMENT,

@@ -102,16 +102,26 @@ static convc_dtype dtype_of_descr(const char *d) {
 
 static const char *descr_of_dtype(convc_dtype dtype) {
   switch (dtype) {
-  case CONVC_F32: return "<f4";
-  case CONVC_F64: return "<f8";
-  case CONVC_F16: return "<f2";
-  case CONVC_I8: return "|i1";
-  case CONVC_U8: return "|u1";
-  case CONVC_I16: return "<i2";
-  case CONVC_I32: return "<i4";
-  case CONVC_I64: return "<i8";
-  case CONVC_BOOL: return "|b1";
-  default: return NULL;
+  case CONVC_F32:
+    return "<f4";
+  case CONVC_F64:
+    return "<f8";
+  case CONVC_F16:
+    return "<f2";
+  case CONVC_I8:
+    return "|i1";
+  case CONVC_U8:
+    return "|u1";
+  case CONVC_I16:
+    return "<i2";
+  case CONVC_I32:
+    return "<i4";
+  case CONVC_I64:
+    return "<i8";
+  case CONVC_BOOL:
+    return "|b1";
+  default:
+    return NULL;
   }
 }
 

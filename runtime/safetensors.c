@@ -41,9 +41,9 @@ typedef struct {
 
 static int fail(json *j, const char *msg) {
   if (!j->error)
-    j->error = convc_status_make(CONVC_FORMAT_ERROR,
-                                 "%s: malformed safetensors header: %s",
-                                 j->what, msg);
+    j->error =
+        convc_status_make(CONVC_FORMAT_ERROR,
+                          "%s: malformed safetensors header: %s", j->what, msg);
   return 0;
 }
 
@@ -67,10 +67,14 @@ static int hex4(const char *p, unsigned *out) {
   for (int i = 0; i < 4; ++i) {
     char c = p[i];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-    else return 0;
+    if (c >= '0' && c <= '9')
+      v |= (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= (unsigned)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= (unsigned)(c - 'A' + 10);
+    else
+      return 0;
   }
   *out = v;
   return 1;
@@ -104,14 +108,30 @@ static char *string(json *j) {
       }
       char e = *j->p++;
       switch (e) {
-      case '"': cp = '"'; break;
-      case '\\': cp = '\\'; break;
-      case '/': cp = '/'; break;
-      case 'b': cp = '\b'; break;
-      case 'f': cp = '\f'; break;
-      case 'n': cp = '\n'; break;
-      case 'r': cp = '\r'; break;
-      case 't': cp = '\t'; break;
+      case '"':
+        cp = '"';
+        break;
+      case '\\':
+        cp = '\\';
+        break;
+      case '/':
+        cp = '/';
+        break;
+      case 'b':
+        cp = '\b';
+        break;
+      case 'f':
+        cp = '\f';
+        break;
+      case 'n':
+        cp = '\n';
+        break;
+      case 'r':
+        cp = '\r';
+        break;
+      case 't':
+        cp = '\t';
+        break;
       case 'u':
         if (j->end - j->p < 4 || !hex4(j->p, &cp)) {
           free(s);
@@ -201,9 +221,9 @@ static int skip_value(json *j, int depth) {
     return eat(j, close) ? 1 : fail(j, "expected ',' or a closing bracket");
   }
   const char *start = j->p;
-  while (j->p < j->end && (strchr("+-.eE", *j->p) ||
-                           (*j->p >= '0' && *j->p <= '9') ||
-                           (*j->p >= 'a' && *j->p <= 'z')))
+  while (j->p < j->end &&
+         (strchr("+-.eE", *j->p) || (*j->p >= '0' && *j->p <= '9') ||
+          (*j->p >= 'a' && *j->p <= 'z')))
     ++j->p;
   return j->p > start ? 1 : fail(j, "unexpected character");
 }
@@ -212,9 +232,9 @@ static convc_dtype dtype_of_name(const char *s) {
   static const struct {
     const char *name;
     convc_dtype dtype;
-  } table[] = {{"F32", CONVC_F32}, {"F64", CONVC_F64}, {"F16", CONVC_F16},
-               {"BF16", CONVC_BF16}, {"I8", CONVC_I8}, {"U8", CONVC_U8},
-               {"I16", CONVC_I16}, {"I32", CONVC_I32}, {"I64", CONVC_I64},
+  } table[] = {{"F32", CONVC_F32},   {"F64", CONVC_F64}, {"F16", CONVC_F16},
+               {"BF16", CONVC_BF16}, {"I8", CONVC_I8},   {"U8", CONVC_U8},
+               {"I16", CONVC_I16},   {"I32", CONVC_I32}, {"I64", CONVC_I64},
                {"BOOL", CONVC_BOOL}};
   for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); ++i)
     if (strcmp(s, table[i].name) == 0)
@@ -306,8 +326,8 @@ static convc_status *check_entry(const char *what, const entry *e,
         CONVC_FORMAT_ERROR,
         "%s: tensor '%s' has data_offsets [%llu, %llu] outside the %zu data "
         "bytes (truncated file?)",
-        what, e->name, (unsigned long long)e->begin,
-        (unsigned long long)e->end, data_size);
+        what, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+        data_size);
   if (e->end - e->begin != numel * elem)
     return convc_status_make(
         CONVC_FORMAT_ERROR,
@@ -411,8 +431,8 @@ static convc_status *parse_owned(unsigned char *bytes, size_t size,
   }
   st->data = bytes + 8 + header_len;
   st->data_size = size - 8 - (size_t)header_len;
-  convc_status *s = parse_header(st, (const char *)bytes + 8,
-                                 (size_t)header_len, what);
+  convc_status *s =
+      parse_header(st, (const char *)bytes + 8, (size_t)header_len, what);
   if (s) {
     convc_safetensors_close(st);
     return s;

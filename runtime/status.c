@@ -42,27 +42,49 @@ void convc_status_free(convc_status *status) {
 
 const char *convc_dtype_name(convc_dtype dtype) {
   switch (dtype) {
-  case CONVC_F32: return "float32";
-  case CONVC_F64: return "float64";
-  case CONVC_F16: return "float16";
-  case CONVC_BF16: return "bfloat16";
-  case CONVC_I8: return "int8";
-  case CONVC_U8: return "uint8";
-  case CONVC_I16: return "int16";
-  case CONVC_I32: return "int32";
-  case CONVC_I64: return "int64";
-  case CONVC_BOOL: return "bool";
-  default: return "invalid";
+  case CONVC_F32:
+    return "float32";
+  case CONVC_F64:
+    return "float64";
+  case CONVC_F16:
+    return "float16";
+  case CONVC_BF16:
+    return "bfloat16";
+  case CONVC_I8:
+    return "int8";
+  case CONVC_U8:
+    return "uint8";
+  case CONVC_I16:
+    return "int16";
+  case CONVC_I32:
+    return "int32";
+  case CONVC_I64:
+    return "int64";
+  case CONVC_BOOL:
+    return "bool";
+  default:
+    return "invalid";
   }
 }
 
 size_t convc_dtype_size(convc_dtype dtype) {
   switch (dtype) {
-  case CONVC_F64: case CONVC_I64: return 8;
-  case CONVC_F32: case CONVC_I32: return 4;
-  case CONVC_F16: case CONVC_BF16: case CONVC_I16: return 2;
-  case CONVC_I8: case CONVC_U8: case CONVC_BOOL: return 1;
-  default: return 0;
+  case CONVC_F64:
+  case CONVC_I64:
+    return 8;
+  case CONVC_F32:
+  case CONVC_I32:
+    return 4;
+  case CONVC_F16:
+  case CONVC_BF16:
+  case CONVC_I16:
+    return 2;
+  case CONVC_I8:
+  case CONVC_U8:
+  case CONVC_BOOL:
+    return 1;
+  default:
+    return 0;
   }
 }
 
@@ -88,8 +110,7 @@ convc_status *convc_tensor_alloc(convc_tensor *t, convc_dtype dtype,
   for (int32_t i = 0; i < rank; ++i) {
     if (shape[i] < 0)
       return convc_status_make(CONVC_INVALID_ARGUMENT,
-                               "negative dimension %lld",
-                               (long long)shape[i]);
+                               "negative dimension %lld", (long long)shape[i]);
     t->shape[i] = shape[i];
   }
   size_t bytes = convc_tensor_numel(t) * convc_dtype_size(dtype);

@@ -41,9 +41,9 @@ std::string layerName(Operation *op) {
 /// The layer kind as the language spells it (conv2d, not conv).
 std::string opName(Operation *op) {
   if (isa<cnn::ConvOp, cnn::ConvTransposeOp>(op))
-    return cnn::convName(isa<cnn::ConvOp>(op) ? "conv" : "conv_transpose",
-                         cast<RankedTensorType>(op->getResult(0).getType())
-                             .getRank());
+    return cnn::convName(
+        isa<cnn::ConvOp>(op) ? "conv" : "conv_transpose",
+        cast<RankedTensorType>(op->getResult(0).getType()).getRank());
   return op->getName().stripDialect().str();
 }
 
@@ -112,7 +112,8 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
       s.activationBytes =
           numel(out) * outType.getElementType().getIntOrFloatBitWidth() / 8;
       for (Value v : op->getOperands())
-        if (v.getDefiningOp<cnn::WeightOp>() || v.getDefiningOp<cnn::ConstantOp>())
+        if (v.getDefiningOp<cnn::WeightOp>() ||
+            v.getDefiningOp<cnn::ConstantOp>())
           s.weightBytes += numel(v) * 4;
       Field in = merge(op, fields);
       Field f = in;
@@ -129,11 +130,13 @@ std::vector<LayerStats> convc::computeModelStats(ModuleOp module) {
           .Case([&](cnn::ConvTransposeOp c) {
             s.params = paramsOf(c.getWeight()) + paramsOf(c.getBias());
             // Every input element meets F/groups * K weights.
-            s.macs = numel(c.getInput()) *
-                     (numel(c.getWeight()) / c.getWeight().getType().getDimSize(0));
+            s.macs =
+                numel(c.getInput()) *
+                (numel(c.getWeight()) / c.getWeight().getType().getDimSize(0));
             s.flops = 2 * s.macs;
-            f = transposedWindow(in, c.getWeight().getType().getShape().drop_front(2),
-                                 c.getStrides(), c.getDilations());
+            f = transposedWindow(
+                in, c.getWeight().getType().getShape().drop_front(2),
+                c.getStrides(), c.getDilations());
           })
           .Case([&](cnn::LinearOp l) {
             s.params = paramsOf(l.getWeight()) + paramsOf(l.getBias());
@@ -203,16 +206,15 @@ void convc::printStatsTable(ArrayRef<LayerStats> stats, llvm::raw_ostream &os) {
   size_t nameWidth = 5;
   for (const LayerStats &s : stats)
     nameWidth = std::max(nameWidth, s.name.size());
-  auto row = [&](llvm::StringRef name, llvm::StringRef op,
-                 llvm::StringRef shape, llvm::StringRef params,
-                 llvm::StringRef macs, llvm::StringRef flops,
-                 llvm::StringRef act, llvm::StringRef weight,
-                 llvm::StringRef rf) {
-    os << fmt::format("{:<{}}  {:<16} {:<18} {:>12} {:>15} {:>15} {:>11} {:>11}  {}\n",
-                      name.str(), nameWidth, op.str(), shape.str(),
-                      params.str(), macs.str(), flops.str(), act.str(),
-                      weight.str(), rf.str());
-  };
+  auto row =
+      [&](llvm::StringRef name, llvm::StringRef op, llvm::StringRef shape,
+          llvm::StringRef params, llvm::StringRef macs, llvm::StringRef flops,
+          llvm::StringRef act, llvm::StringRef weight, llvm::StringRef rf) {
+        os << fmt::format(
+            "{:<{}}  {:<16} {:<18} {:>12} {:>15} {:>15} {:>11} {:>11}  {}\n",
+            name.str(), nameWidth, op.str(), shape.str(), params.str(),
+            macs.str(), flops.str(), act.str(), weight.str(), rf.str());
+      };
   row("layer", "op", "output", "params", "MACs", "FLOPs", "act mem",
       "weight mem", "receptive field (size /jump)");
   LayerStats total;
@@ -227,9 +229,8 @@ void convc::printStatsTable(ArrayRef<LayerStats> stats, llvm::raw_ostream &os) {
     total.weightBytes += s.weightBytes;
   }
   row("total", fmt::format("{} layers", stats.size()), "",
-      withCommas(total.params), withCommas(total.macs),
-      withCommas(total.flops), bytes(total.activationBytes),
-      bytes(total.weightBytes), "");
+      withCommas(total.params), withCommas(total.macs), withCommas(total.flops),
+      bytes(total.activationBytes), bytes(total.weightBytes), "");
 }
 
 void convc::printStatsJson(ArrayRef<LayerStats> stats, llvm::raw_ostream &os) {
@@ -241,16 +242,15 @@ void convc::printStatsJson(ArrayRef<LayerStats> stats, llvm::raw_ostream &os) {
       rf["size"] = llvm::json::Array{s.rfSize[0], s.rfSize[1]};
       rf["jump"] = llvm::json::Array{s.rfJump[0], s.rfJump[1]};
     }
-    layers.push_back(llvm::json::Object{
-        {"name", s.name},
-        {"op", s.op},
-        {"shape", llvm::json::Array(s.shape)},
-        {"params", s.params},
-        {"macs", s.macs},
-        {"flops", s.flops},
-        {"activation_bytes", s.activationBytes},
-        {"weight_bytes", s.weightBytes},
-        {"receptive_field", std::move(rf)}});
+    layers.push_back(llvm::json::Object{{"name", s.name},
+                                        {"op", s.op},
+                                        {"shape", llvm::json::Array(s.shape)},
+                                        {"params", s.params},
+                                        {"macs", s.macs},
+                                        {"flops", s.flops},
+                                        {"activation_bytes", s.activationBytes},
+                                        {"weight_bytes", s.weightBytes},
+                                        {"receptive_field", std::move(rf)}});
     params += s.params;
     macs += s.macs;
     flops += s.flops;
@@ -282,8 +282,8 @@ void convc::printModelDot(ModuleOp module, llvm::raw_ostream &os) {
     for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
       auto name = func.getArgAttrOfType<StringAttr>(i, "cnn.name");
       std::string id = "n" + std::to_string(next++);
-      os << "  " << id << " [label=\"input " << quote(name ? name.getValue() : "")
-         << "\", shape=ellipse];\n";
+      os << "  " << id << " [label=\"input "
+         << quote(name ? name.getValue() : "") << "\", shape=ellipse];\n";
       nodeOf[arg] = id;
     }
     func.walk([&](Operation *op) {

@@ -33,8 +33,8 @@ Value constantF32(OpBuilder &b, Location loc, float v) {
 }
 
 Value filled(OpBuilder &b, Location loc, RankedTensorType type, float value) {
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                        type.getElementType());
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   return linalg::FillOp::create(b, loc, constantF32(b, loc, value), empty)
       .getResult(0);
 }
@@ -53,9 +53,8 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
     low[2 + i] = b.getIndexAttr(pad[i]);
     high[2 + i] = b.getIndexAttr(pad[n + i]);
   }
-  return tensor::PadOp::create(b, loc,
-                               tensorOf(shape, type.getElementType()), x, low,
-                               high, constantF32(b, loc, value))
+  return tensor::PadOp::create(b, loc, tensorOf(shape, type.getElementType()),
+                               x, low, high, constantF32(b, loc, value))
       .getResult();
 }
 
@@ -63,8 +62,8 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
                   ValueRange inputs,
                   function_ref<Value(OpBuilder &, Location, ValueRange)> body,
                   ArrayRef<AffineMap> inputMaps) {
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       type.getElementType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
   if (maps.empty())

@@ -27,8 +27,8 @@ namespace {
 Value biasInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
   if (!bias)
     return filled(b, loc, type, 0.0f);
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                        type.getElementType());
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   SmallVector<int64_t> dims;
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (d != 1)
@@ -78,8 +78,8 @@ Value padWithMode(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
                    // -s below the edge, 2*(size-1) - s above it.
                    Value neg = arith::SubIOp::create(nb, nl, zero, s);
                    s = arith::MaxSIOp::create(nb, nl, s, neg);
-                   Value mirror = arith::SubIOp::create(
-                       nb, nl, cst(2 * (size - 1)), s);
+                   Value mirror =
+                       arith::SubIOp::create(nb, nl, cst(2 * (size - 1)), s);
                    s = arith::MinSIOp::create(nb, nl, s, mirror);
                  } else { // circular
                    Value sz = cst(size);
@@ -89,7 +89,8 @@ Value padWithMode(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
                  idx.push_back(s);
                }
                linalg::YieldOp::create(
-                   nb, nl, tensor::ExtractOp::create(nb, nl, x, idx).getResult());
+                   nb, nl,
+                   tensor::ExtractOp::create(nb, nl, x, idx).getResult());
              })
       .getResult(0);
 }
@@ -109,10 +110,9 @@ Value flipKernel(OpBuilder &b, Location loc, Value w, int64_t groups,
                                      b.getAffineDimExpr(1)};
     for (int64_t i = 0; i < n; ++i)
       exprs.push_back(ws[2 + i] - 1 - b.getAffineDimExpr(2 + i));
-    return elementwise(
-        b, loc, type, w,
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; },
-        {AffineMap::get(rank, 0, exprs, ctx)});
+    return elementwise(b, loc, type, w,
+                       [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                       {AffineMap::get(rank, 0, exprs, ctx)});
   }
   // [C, Fg, K...] -> [G, Cg, Fg, K...] -> (flip, swap) [G, Fg, Cg, K...]
   // -> [F, Cg, K...].
@@ -123,16 +123,16 @@ Value flipKernel(OpBuilder &b, Location loc, Value w, int64_t groups,
   SmallVector<ReassociationIndices> first = {{0, 1}, {2}};
   for (int64_t i = 0; i < n; ++i)
     first.push_back({3 + i});
-  Value w5 = tensor::ExpandShapeOp::create(b, loc, tensorOf(split, f32), w,
-                                           first);
+  Value w5 =
+      tensor::ExpandShapeOp::create(b, loc, tensorOf(split, f32), w, first);
   SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(0), b.getAffineDimExpr(2),
                                    b.getAffineDimExpr(1)};
   for (int64_t i = 0; i < n; ++i)
     exprs.push_back(ws[2 + i] - 1 - b.getAffineDimExpr(3 + i));
-  Value t = elementwise(
-      b, loc, tensorOf(swapped, f32), w5,
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; },
-      {AffineMap::get(rank + 1, 0, exprs, ctx)});
+  Value t =
+      elementwise(b, loc, tensorOf(swapped, f32), w5,
+                  [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                  {AffineMap::get(rank + 1, 0, exprs, ctx)});
   SmallVector<int64_t> out = {g * fg, cg};
   out.append(ws.begin() + 2, ws.end());
   return tensor::CollapseShapeOp::create(b, loc, tensorOf(out, f32), t, first);
@@ -174,7 +174,8 @@ Value conv2dNamed(OpBuilder &b, Location loc, Value x, Value w, Value init,
   Value w5 = tensor::ExpandShapeOp::create(
       b, loc, tensorOf({g, f / g, ws[1], ws[2], ws[3]}, f32), w, splitDim0);
   auto out5Type = tensorOf({os[0], g, f / g, os[2], os[3]}, f32);
-  Value init5 = tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
+  Value init5 =
+      tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
   Value conv = linalg::Conv2DNgchwGfchwOp::create(
                    b, loc, TypeRange{out5Type}, ValueRange{x5, w5},
                    ValueRange{init5}, stridesAttr, dilationsAttr)
@@ -201,7 +202,8 @@ Value conv3dGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
       b, loc, tensorOf({g, ws[0] / g, ws[1], ws[2], ws[3], ws[4]}, f32), w,
       splitDim0);
   auto out6Type = tensorOf({os[0], g, os[1] / g, os[2], os[3], os[4]}, f32);
-  Value init6 = tensor::ExpandShapeOp::create(b, loc, out6Type, init, splitDim1);
+  Value init6 =
+      tensor::ExpandShapeOp::create(b, loc, out6Type, init, splitDim1);
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
   // n=0 g=1 f=2 od=3 oh=4 ow=5 c=6 kd=7 kh=8 kw=9
@@ -244,9 +246,9 @@ Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
   switch (outType.getRank()) {
   case 3: {
     int64_t s2[] = {1, strides[0]}, d2[] = {1, dilations[0]};
-    Value out = conv2dNamed(b, loc, addUnitHeight(b, loc, x),
-                            addUnitHeight(b, loc, w),
-                            addUnitHeight(b, loc, init), s2, d2, groups);
+    Value out =
+        conv2dNamed(b, loc, addUnitHeight(b, loc, x), addUnitHeight(b, loc, w),
+                    addUnitHeight(b, loc, init), s2, d2, groups);
     return tensor::CollapseShapeOp::create(
         b, loc, outType, out, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
@@ -259,9 +261,8 @@ Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
 
 struct ConvLowering : OpConversionPattern<cnn::ConvOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::ConvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Value x = padWithMode(b, loc, adaptor.getInput(), op.getPad(),
@@ -282,9 +283,8 @@ struct ConvLowering : OpConversionPattern<cnn::ConvOp> {
 /// then crops that full result.
 struct ConvTransposeLowering : OpConversionPattern<cnn::ConvTransposeOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::ConvTransposeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::ConvTransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Type f32 = outType.getElementType();
@@ -294,7 +294,8 @@ struct ConvTransposeLowering : OpConversionPattern<cnn::ConvTransposeOp> {
                       pad = op.getPad(), outPad = op.getOutputPadding();
     int64_t rank = outType.getRank(), n = rank - 2;
 
-    SmallVector<int64_t> zShape = {xs[0], xs[1]}, fullShape = {xs[0], outType.getDimSize(1)};
+    SmallVector<int64_t> zShape = {xs[0], xs[1]},
+                         fullShape = {xs[0], outType.getDimSize(1)};
     SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
         strides(rank, b.getIndexAttr(1));
     for (int64_t i = 0; i < rank; ++i)
@@ -328,9 +329,8 @@ struct ConvTransposeLowering : OpConversionPattern<cnn::ConvTransposeOp> {
 
 struct LinearLowering : OpConversionPattern<cnn::LinearOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::LinearOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::LinearOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Value init = biasInit(b, loc, outType, adaptor.getBias());
@@ -345,12 +345,11 @@ struct LinearLowering : OpConversionPattern<cnn::LinearOp> {
                                               utils::IteratorType::parallel,
                                               utils::IteratorType::reduction};
     b.replaceOpWithNewOp<linalg::GenericOp>(
-        op, outType, ValueRange{adaptor.getInput(), adaptor.getWeight()},
-        init, maps, iters, [](OpBuilder &nb, Location nl, ValueRange args) {
+        op, outType, ValueRange{adaptor.getInput(), adaptor.getWeight()}, init,
+        maps, iters, [](OpBuilder &nb, Location nl, ValueRange args) {
           Value mul = arith::MulFOp::create(nb, nl, args[0], args[1]);
-          linalg::YieldOp::create(nb, nl,
-                                  arith::AddFOp::create(nb, nl, args[2], mul)
-                                      .getResult());
+          linalg::YieldOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
         });
     return success();
   }

@@ -63,7 +63,8 @@ Value activation(OpBuilder &b, Location l, Value x, cnn::LeakyReluOp op) {
   Value pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, zero);
   Value neg = arith::MulFOp::create(
       b, l, x,
-      constantF32(b, l, static_cast<float>(op.getNegativeSlope().convertToDouble())));
+      constantF32(b, l,
+                  static_cast<float>(op.getNegativeSlope().convertToDouble())));
   return arith::SelectOp::create(b, l, pos, x, neg);
 }
 
@@ -74,12 +75,10 @@ template <> Value activation(OpBuilder &b, Location l, Value x, cnn::AbsOp) {
   return math::AbsFOp::create(b, l, x);
 }
 
-template <typename OpTy>
-struct ActivationLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct ActivationLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     b.replaceOp(op, elementwise(b, op.getLoc(),
                                 cast<RankedTensorType>(op.getType()),
                                 adaptor.getInput(),
@@ -96,9 +95,8 @@ struct ActivationLowering : OpConversionPattern<OpTy> {
 template <typename OpTy, typename ArithOp>
 struct BinaryLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Value operands[] = {adaptor.getLhs(), adaptor.getRhs()};
     std::optional<float> splat[2];
     SmallVector<Value> inputs;
@@ -109,16 +107,16 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
       else
         inputs.push_back(operands[i]);
     }
-    b.replaceOp(op, elementwise(b, op.getLoc(),
-                                cast<RankedTensorType>(op.getType()), inputs,
-                                [&](OpBuilder &nb, Location nl, ValueRange a) {
-                                  Value v[2];
-                                  for (int i = 0, next = 0; i < 2; ++i)
-                                    v[i] = splat[i] ? constantF32(nb, nl, *splat[i])
-                                                    : a[next++];
-                                  return ArithOp::create(nb, nl, v[0], v[1])
-                                      .getResult();
-                                }));
+    b.replaceOp(
+        op,
+        elementwise(b, op.getLoc(), cast<RankedTensorType>(op.getType()),
+                    inputs, [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value v[2];
+                      for (int i = 0, next = 0; i < 2; ++i)
+                        v[i] = splat[i] ? constantF32(nb, nl, *splat[i])
+                                        : a[next++];
+                      return ArithOp::create(nb, nl, v[0], v[1]).getResult();
+                    }));
     return success();
   }
 };
@@ -127,9 +125,8 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
 /// shift = bias - mean * scale computed once per channel.
 struct BatchNormLowering : OpConversionPattern<cnn::BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::BatchNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     auto chanType = cast<RankedTensorType>(adaptor.getWeight().getType());
@@ -137,7 +134,8 @@ struct BatchNormLowering : OpConversionPattern<cnn::BatchNormOp> {
     Value scale = elementwise(
         b, loc, chanType, {adaptor.getWeight(), adaptor.getRunningVar()},
         [eps](OpBuilder &nb, Location nl, ValueRange a) {
-          Value v = arith::AddFOp::create(nb, nl, a[1], constantF32(nb, nl, eps));
+          Value v =
+              arith::AddFOp::create(nb, nl, a[1], constantF32(nb, nl, eps));
           return arith::MulFOp::create(nb, nl, a[0],
                                        math::RsqrtOp::create(nb, nl, v))
               .getResult();
@@ -170,9 +168,8 @@ struct BatchNormLowering : OpConversionPattern<cnn::BatchNormOp> {
 /// max, then exp(x - max) and its sum, then the quotient; each a generic.
 struct SoftmaxLowering : OpConversionPattern<cnn::SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::SoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     unsigned rank = type.getRank(), dim = op.getDim();
@@ -199,11 +196,11 @@ struct SoftmaxLowering : OpConversionPattern<cnn::SoftmaxOp> {
           .getResult(0);
     };
     Value x = adaptor.getInput();
-    Value max = reduce(x, -std::numeric_limits<float>::infinity(),
-                       [](OpBuilder &nb, Location nl, Value v, Value acc) {
-                         return arith::MaximumFOp::create(nb, nl, acc, v)
-                             .getResult();
-                       });
+    Value max =
+        reduce(x, -std::numeric_limits<float>::infinity(),
+               [](OpBuilder &nb, Location nl, Value v, Value acc) {
+                 return arith::MaximumFOp::create(nb, nl, acc, v).getResult();
+               });
     Value e = elementwise(
         b, loc, type, {x, max},
         [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -212,16 +209,17 @@ struct SoftmaxLowering : OpConversionPattern<cnn::SoftmaxOp> {
               .getResult();
         },
         {id, red});
-    Value sum = reduce(e, 0.0f, [](OpBuilder &nb, Location nl, Value v, Value acc) {
-      return arith::AddFOp::create(nb, nl, acc, v).getResult();
-    });
-    b.replaceOp(op, elementwise(
-                        b, loc, type, {e, sum},
-                        [](OpBuilder &nb, Location nl, ValueRange a) {
-                          return arith::DivFOp::create(nb, nl, a[0], a[1])
-                              .getResult();
-                        },
-                        {id, red}));
+    Value sum =
+        reduce(e, 0.0f, [](OpBuilder &nb, Location nl, Value v, Value acc) {
+          return arith::AddFOp::create(nb, nl, acc, v).getResult();
+        });
+    b.replaceOp(
+        op, elementwise(
+                b, loc, type, {e, sum},
+                [](OpBuilder &nb, Location nl, ValueRange a) {
+                  return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
+                },
+                {id, red}));
     return success();
   }
 };
@@ -229,14 +227,14 @@ struct SoftmaxLowering : OpConversionPattern<cnn::SoftmaxOp> {
 } // namespace
 
 void convc::detail::populateElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<ActivationLowering<cnn::ReluOp>, ActivationLowering<cnn::Relu6Op>,
-               ActivationLowering<cnn::SigmoidOp>,
-               ActivationLowering<cnn::TanhOp>, ActivationLowering<cnn::SiluOp>,
-               ActivationLowering<cnn::HardswishOp>,
-               ActivationLowering<cnn::SqrtOp>, ActivationLowering<cnn::AbsOp>,
-               ActivationLowering<cnn::LeakyReluOp>,
-               BinaryLowering<cnn::AddOp, arith::AddFOp>,
-               BinaryLowering<cnn::MulOp, arith::MulFOp>,
-               BinaryLowering<cnn::SubOp, arith::SubFOp>, BatchNormLowering,
-               SoftmaxLowering>(patterns.getContext());
+  patterns.add<
+      ActivationLowering<cnn::ReluOp>, ActivationLowering<cnn::Relu6Op>,
+      ActivationLowering<cnn::SigmoidOp>, ActivationLowering<cnn::TanhOp>,
+      ActivationLowering<cnn::SiluOp>, ActivationLowering<cnn::HardswishOp>,
+      ActivationLowering<cnn::SqrtOp>, ActivationLowering<cnn::AbsOp>,
+      ActivationLowering<cnn::LeakyReluOp>,
+      BinaryLowering<cnn::AddOp, arith::AddFOp>,
+      BinaryLowering<cnn::MulOp, arith::MulFOp>,
+      BinaryLowering<cnn::SubOp, arith::SubFOp>, BatchNormLowering,
+      SoftmaxLowering>(patterns.getContext());
 }

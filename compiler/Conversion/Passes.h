@@ -6,10 +6,18 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
-namespace arith { class ArithDialect; }
-namespace math { class MathDialect; }
-namespace linalg { class LinalgDialect; }
-namespace tensor { class TensorDialect; }
+namespace arith {
+class ArithDialect;
+}
+namespace math {
+class MathDialect;
+}
+namespace linalg {
+class LinalgDialect;
+}
+namespace tensor {
+class TensorDialect;
+}
 } // namespace mlir
 
 namespace convc {

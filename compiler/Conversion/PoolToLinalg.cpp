@@ -23,8 +23,8 @@ SmallVector<int64_t> windowPadding(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
                                    ArrayRef<int64_t> pad) {
   SmallVector<int64_t> p(pad);
   for (int i = 0; i < 2; ++i) {
-    int64_t need = (out[2 + i] - 1) * strides[i] +
-                   dilations[i] * (kernel[i] - 1) + 1;
+    int64_t need =
+        (out[2 + i] - 1) * strides[i] + dilations[i] * (kernel[i] - 1) + 1;
     int64_t have = in[2 + i] + p[i] + p[2 + i];
     if (need > have)
       p[2 + i] += need - have;
@@ -34,9 +34,8 @@ SmallVector<int64_t> windowPadding(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
 
 struct MaxPool2dLowering : OpConversionPattern<cnn::MaxPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::MaxPool2dOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::MaxPool2dOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     float lowest = -std::numeric_limits<float>::infinity();
@@ -57,9 +56,8 @@ struct MaxPool2dLowering : OpConversionPattern<cnn::MaxPool2dOp> {
 
 struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::AvgPool2dOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::AvgPool2dOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Type f32 = outType.getElementType();
@@ -100,13 +98,13 @@ struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
     SmallVector<AffineMap> maps = {
         b.getMultiDimIdentityMap(4),
         AffineMap::get(4, 0, {d2, d3}, b.getContext())};
-    b.replaceOp(op, elementwise(
-                        b, loc, outType, ValueRange{sum, scaleT},
-                        [](OpBuilder &nb, Location nl, ValueRange a) {
-                          return arith::MulFOp::create(nb, nl, a[0], a[1])
-                              .getResult();
-                        },
-                        maps));
+    b.replaceOp(
+        op, elementwise(
+                b, loc, outType, ValueRange{sum, scaleT},
+                [](OpBuilder &nb, Location nl, ValueRange a) {
+                  return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
+                },
+                maps));
     return success();
   }
 };
@@ -116,9 +114,8 @@ struct AvgPool2dLowering : OpConversionPattern<cnn::AvgPool2dOp> {
 template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   static constexpr bool isMax = std::is_same_v<OpTy, cnn::GlobalMaxPoolOp>;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
@@ -136,10 +133,10 @@ template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
             b, loc, redType, adaptor.getInput(), filled(b, loc, redType, init),
             maps, iters,
             [](OpBuilder &nb, Location nl, ValueRange a) {
-              Value v = isMax ? arith::MaximumFOp::create(nb, nl, a[1], a[0])
-                                    .getResult()
-                              : arith::AddFOp::create(nb, nl, a[1], a[0])
-                                    .getResult();
+              Value v =
+                  isMax ? arith::MaximumFOp::create(nb, nl, a[1], a[0])
+                              .getResult()
+                        : arith::AddFOp::create(nb, nl, a[1], a[0]).getResult();
               linalg::YieldOp::create(nb, nl, v);
             })
             .getResult(0);
@@ -147,8 +144,8 @@ template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
       float inv = 1.0f / static_cast<float>(in[2] * in[3]);
       red = elementwise(b, loc, redType, red,
                         [inv](OpBuilder &nb, Location nl, ValueRange a) {
-                          return arith::MulFOp::create(
-                                     nb, nl, a[0], constantF32(nb, nl, inv))
+                          return arith::MulFOp::create(nb, nl, a[0],
+                                                       constantF32(nb, nl, inv))
                               .getResult();
                         });
     }
@@ -158,7 +155,6 @@ template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
   }
 };
 
-
 /// The window loops (kh, kw) of a pooling generic run in row-major order
 /// (they are reductions, lowered to nested loops), so "the first maximum"
 /// is PyTorch's. Each step computes the flat input index h * W + w of the
@@ -166,9 +162,8 @@ template <typename OpTy> struct GlobalPoolLowering : OpConversionPattern<OpTy> {
 /// NaN, or is the first position inside the input.
 struct MaxPool2dIndicesLowering : OpConversionPattern<cnn::MaxPool2dIndicesOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::MaxPool2dIndicesOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::MaxPool2dIndicesOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto idxType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
@@ -176,19 +171,19 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<cnn::MaxPool2dIndicesOp> {
                       d = op.getDilations(), p = op.getPad();
     Type f32 = b.getF32Type(), i64 = b.getI64Type();
     float lowest = -std::numeric_limits<float>::infinity();
-    Value x = padSpatial(b, loc, adaptor.getInput(),
-                         windowPadding(in, idxType.getShape(), k, s, d, p),
-                         lowest);
+    Value x =
+        padSpatial(b, loc, adaptor.getInput(),
+                   windowPadding(in, idxType.getShape(), k, s, d, p), lowest);
     Value window = tensor::EmptyOp::create(b, loc, k, f32);
     auto valType = tensorOf(idxType.getShape(), f32);
     Value valInit = filled(b, loc, valType, lowest);
     Value idxEmpty = tensor::EmptyOp::create(b, loc, idxType.getShape(), i64);
-    Value idxInit =
-        linalg::FillOp::create(
-            b, loc,
-            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(-1)).getResult(),
-            idxEmpty)
-            .getResult(0);
+    Value idxInit = linalg::FillOp::create(b, loc,
+                                           arith::ConstantOp::create(
+                                               b, loc, b.getI64IntegerAttr(-1))
+                                               .getResult(),
+                                           idxEmpty)
+                        .getResult(0);
     MLIRContext *ctx = b.getContext();
     auto dim = [&](unsigned i) { return b.getAffineDimExpr(i); };
     // n=0 c=1 oh=2 ow=3 kh=4 kw=5
@@ -226,10 +221,11 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<cnn::MaxPool2dIndicesOp> {
                 nb, nl, valid, arith::AndIOp::create(nb, nl, ge, lt));
           }
           Value flat = arith::AddIOp::create(
-              nb, nl, arith::MulIOp::create(nb, nl, pos[0], cst(in[3])), pos[1]);
+              nb, nl, arith::MulIOp::create(nb, nl, pos[0], cst(in[3])),
+              pos[1]);
           flat = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), flat);
-          Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                               a[0], a[2]);
+          Value better = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OGT, a[0], a[2]);
           Value nan = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNO,
                                             a[0], a[0]);
           Value first = arith::CmpIOp::create(
@@ -254,9 +250,8 @@ struct MaxPool2dIndicesLowering : OpConversionPattern<cnn::MaxPool2dIndicesOp> {
 /// kernel offset kh, and takes the input element whose index names it.
 struct MaxUnpool2dLowering : OpConversionPattern<cnn::MaxUnpool2dOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::MaxUnpool2dOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::MaxUnpool2dOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
@@ -283,7 +278,8 @@ struct MaxUnpool2dLowering : OpConversionPattern<cnn::MaxUnpool2dOp> {
               Value n = linalg::IndexOp::create(nb, nl, 0);
               Value c = linalg::IndexOp::create(nb, nl, 1);
               Value src[2], here[2];
-              Value valid = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+              Value valid =
+                  arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
               for (int i = 0; i < 2; ++i) {
                 here[i] = linalg::IndexOp::create(nb, nl, 2 + i);
                 Value kk = linalg::IndexOp::create(nb, nl, 4 + i);
@@ -319,7 +315,8 @@ struct MaxUnpool2dLowering : OpConversionPattern<cnn::MaxUnpool2dOp> {
               Value take = arith::AndIOp::create(nb, nl, valid, named);
               Value v = tensor::ExtractOp::create(nb, nl, x, at);
               linalg::YieldOp::create(
-                  nb, nl, arith::SelectOp::create(nb, nl, take, v, a[1]).getResult());
+                  nb, nl,
+                  arith::SelectOp::create(nb, nl, take, v, a[1]).getResult());
             })
             .getResult(0);
     b.replaceOp(op, result);
@@ -331,7 +328,6 @@ struct MaxUnpool2dLowering : OpConversionPattern<cnn::MaxUnpool2dOp> {
 
 void convc::detail::populatePoolPatterns(RewritePatternSet &patterns) {
   patterns.add<MaxPool2dLowering, AvgPool2dLowering, MaxPool2dIndicesLowering,
-               MaxUnpool2dLowering,
-               GlobalPoolLowering<cnn::GlobalAvgPoolOp>,
+               MaxUnpool2dLowering, GlobalPoolLowering<cnn::GlobalAvgPoolOp>,
                GlobalPoolLowering<cnn::GlobalMaxPoolOp>>(patterns.getContext());
 }

@@ -26,13 +26,13 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// A linalg.generic over `type`'s iteration space: one result of `type`,
 /// `inputs` read through `inputMaps` (identity if empty), and `body`
 /// computing an element from the inputs' elements.
-mlir::Value elementwise(
-    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
-    mlir::ValueRange inputs,
-    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
-                                   mlir::ValueRange)>
-        body,
-    llvm::ArrayRef<mlir::AffineMap> inputMaps = {});
+mlir::Value
+elementwise(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+            mlir::ValueRange inputs,
+            llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                           mlir::ValueRange)>
+                body,
+            llvm::ArrayRef<mlir::AffineMap> inputMaps = {});
 /// The map from `rank` loops to dimension `dim` alone (per-channel operands).
 mlir::AffineMap dimMap(mlir::MLIRContext *ctx, unsigned rank, unsigned dim);
 

@@ -19,9 +19,8 @@ namespace {
 /// float tensors, and reads one (nearest) or four (bilinear) input pixels.
 struct UpsampleLowering : OpConversionPattern<cnn::UpsampleOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::UpsampleOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::UpsampleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> in = op.getInput().getType().getShape();
@@ -67,24 +66,26 @@ struct UpsampleLowering : OpConversionPattern<cnn::UpsampleOp> {
                   continue;
                 }
                 Value src =
-                    align ? arith::MulFOp::create(nb, nl, of, f(scales[d]))
+                    align
+                        ? arith::MulFOp::create(nb, nl, of, f(scales[d]))
                               .getResult()
-                          : arith::MaximumFOp::create(
-                                nb, nl,
-                                arith::SubFOp::create(
-                                    nb, nl,
-                                    arith::MulFOp::create(
-                                        nb, nl,
-                                        arith::AddFOp::create(nb, nl, of, f(0.5)),
-                                        f(scales[d])),
-                                    f(0.5)),
-                                f(0.0))
-                                .getResult();
+                        : arith::MaximumFOp::create(
+                              nb, nl,
+                              arith::SubFOp::create(
+                                  nb, nl,
+                                  arith::MulFOp::create(
+                                      nb, nl,
+                                      arith::AddFOp::create(nb, nl, of, f(0.5)),
+                                      f(scales[d])),
+                                  f(0.5)),
+                              f(0.0))
+                              .getResult();
                 lo[d] = arith::MinSIOp::create(nb, nl, toIndex(src), last);
                 Value next = arith::AddIOp::create(nb, nl, lo[d], idx(1));
                 hi[d] = arith::MinSIOp::create(nb, nl, next, last);
                 Value lof = arith::SIToFPOp::create(
-                    nb, nl, f32, arith::IndexCastOp::create(nb, nl, i64, lo[d]));
+                    nb, nl, f32,
+                    arith::IndexCastOp::create(nb, nl, i64, lo[d]));
                 lambda[d] = arith::SubFOp::create(nb, nl, src, lof);
               }
               auto read = [&](Value h, Value w) {
@@ -107,10 +108,10 @@ struct UpsampleLowering : OpConversionPattern<cnn::UpsampleOp> {
                              arith::MulFOp::create(nb, nl, l, bv))
                       .getResult();
                 };
-                Value top = blend(read(lo[0], lo[1]), read(lo[0], hi[1]),
-                                  lambda[1]);
-                Value bottom = blend(read(hi[0], lo[1]), read(hi[0], hi[1]),
-                                     lambda[1]);
+                Value top =
+                    blend(read(lo[0], lo[1]), read(lo[0], hi[1]), lambda[1]);
+                Value bottom =
+                    blend(read(hi[0], lo[1]), read(hi[0], hi[1]), lambda[1]);
                 v = blend(top, bottom, lambda[0]);
               }
               linalg::YieldOp::create(nb, nl, v);
@@ -124,9 +125,8 @@ struct UpsampleLowering : OpConversionPattern<cnn::UpsampleOp> {
 /// [N, C*r*r, H, W] -> [N, C, r, r, H, W] -> [N, C, H, r, W, r] -> output.
 struct PixelShuffleLowering : OpConversionPattern<cnn::PixelShuffleOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::PixelShuffleOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::PixelShuffleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto outType = cast<RankedTensorType>(op.getType());
     Type f32 = outType.getElementType();
@@ -142,7 +142,8 @@ struct PixelShuffleLowering : OpConversionPattern<cnn::PixelShuffleOp> {
                                           ArrayRef<int64_t>{0, 1, 4, 2, 5, 3})
                   .getResult()[0];
     b.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-        op, outType, t, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
+        op, outType, t,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
     return success();
   }
 };

@@ -27,9 +27,8 @@ template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
 
 struct FlattenLowering : OpConversionPattern<cnn::FlattenOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::FlattenOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::FlattenOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     auto outType = cast<RankedTensorType>(op.getType());
     int64_t rank = op.getInput().getType().getRank();
     Value x = adaptor.getInput();
@@ -52,9 +51,8 @@ struct FlattenLowering : OpConversionPattern<cnn::FlattenOp> {
 /// Through the flat vector: collapse to 1-D, expand to the target shape.
 struct ReshapeLowering : OpConversionPattern<cnn::ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::ReshapeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::ReshapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     auto inType = op.getInput().getType();
     auto outType = op.getOutput().getType();
     Value x = adaptor.getInput();
@@ -62,7 +60,8 @@ struct ReshapeLowering : OpConversionPattern<cnn::ReshapeOp> {
       b.replaceOp(op, x);
       return success();
     }
-    auto flatType = tensorOf({inType.getNumElements()}, inType.getElementType());
+    auto flatType =
+        tensorOf({inType.getNumElements()}, inType.getElementType());
     auto all = [](int64_t rank) {
       ReassociationIndices r;
       for (int64_t d = 0; d < rank; ++d)
@@ -83,9 +82,8 @@ struct ReshapeLowering : OpConversionPattern<cnn::ReshapeOp> {
 /// Each input inserted at its offset along `dim` of an empty result.
 struct ConcatLowering : OpConversionPattern<cnn::ConcatOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::ConcatOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     auto type = cast<RankedTensorType>(op.getType());
     Value result = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
                                            type.getElementType());
@@ -93,8 +91,8 @@ struct ConcatLowering : OpConversionPattern<cnn::ConcatOp> {
     for (Value in : adaptor.getInputs()) {
       auto inType = cast<RankedTensorType>(in.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               b.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), b.getIndexAttr(1));
       for (int64_t s : inType.getShape())
         sizes.push_back(b.getIndexAttr(s));
       offsets[dim] = b.getIndexAttr(offset);
@@ -109,16 +107,15 @@ struct ConcatLowering : OpConversionPattern<cnn::ConcatOp> {
 
 struct TransposeLowering : OpConversionPattern<cnn::TransposeOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(cnn::TransposeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(cnn::TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     auto type = cast<RankedTensorType>(op.getType());
     Value init = tensor::EmptyOp::create(b, op.getLoc(), type.getShape(),
                                          type.getElementType());
-    b.replaceOp(op, linalg::TransposeOp::create(b, op.getLoc(),
-                                                adaptor.getInput(), init,
-                                                op.getPermutation())
-                        .getResult()[0]);
+    b.replaceOp(op,
+                linalg::TransposeOp::create(b, op.getLoc(), adaptor.getInput(),
+                                            init, op.getPermutation())
+                    .getResult()[0]);
     return success();
   }
 };
@@ -126,7 +123,8 @@ struct TransposeLowering : OpConversionPattern<cnn::TransposeOp> {
 } // namespace
 
 void convc::detail::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ConstantLowering<cnn::WeightOp>,
-               ConstantLowering<cnn::ConstantOp>, FlattenLowering, ReshapeLowering,
-               ConcatLowering, TransposeLowering>(patterns.getContext());
+  patterns
+      .add<ConstantLowering<cnn::WeightOp>, ConstantLowering<cnn::ConstantOp>,
+           FlattenLowering, ReshapeLowering, ConcatLowering, TransposeLowering>(
+          patterns.getContext());
 }

@@ -98,9 +98,8 @@ void convc::ast::print(const File &file, llvm::raw_ostream &os) {
       os << "] @" << where(p.loc) << ")\n";
     }
     for (const Output &o : m.outputNames)
-      os << "  (output " << o.name
-         << (o.layout == Layout::NHWC ? " nhwc" : "") << " @" << where(o.loc)
-         << ")\n";
+      os << "  (output " << o.name << (o.layout == Layout::NHWC ? " nhwc" : "")
+         << " @" << where(o.loc) << ")\n";
     printBindings(m.body, os);
     os << "  (return @" << where(m.returnLoc);
     for (const ExprPtr &r : m.results) {

@@ -24,12 +24,21 @@ struct KwArg {
 
 struct Expr {
   enum class Kind {
-    Name, Int, Float, Bool, String, List, Call, Binary, Neg, Cond
+    Name,
+    Int,
+    Float,
+    Bool,
+    String,
+    List,
+    Call,
+    Binary,
+    Neg,
+    Cond
   };
   Kind kind;
   mlir::Location loc;
-  std::string text; // Name: dotted name; String: value; Call: callee;
-                    // Binary: the operator (+ - * / == != < <= > >=)
+  std::string text;          // Name: dotted name; String: value; Call: callee;
+                             // Binary: the operator (+ - * / == != < <= > >=)
   int64_t intValue = 0;      // Int, Bool
   double floatValue = 0;     // Int, Float
   std::vector<ExprPtr> args; // List: items; Call: positional arguments;

@@ -10,33 +10,60 @@ using namespace convc;
 
 llvm::StringRef convc::tokName(Tok kind) {
   switch (kind) {
-  case Tok::Eof: return "end of file";
-  case Tok::Error: return "invalid token";
-  case Tok::Ident: return "a name";
-  case Tok::Int: return "an integer";
-  case Tok::Float: return "a number";
-  case Tok::String: return "a string";
-  case Tok::LParen: return "'('";
-  case Tok::RParen: return "')'";
-  case Tok::LBracket: return "'['";
-  case Tok::RBracket: return "']'";
-  case Tok::LBrace: return "'{'";
-  case Tok::RBrace: return "'}'";
-  case Tok::Comma: return "','";
-  case Tok::Colon: return "':'";
-  case Tok::Equal: return "'='";
-  case Tok::Dot: return "'.'";
-  case Tok::Arrow: return "'->'";
-  case Tok::Minus: return "'-'";
-  case Tok::Plus: return "'+'";
-  case Tok::Star: return "'*'";
-  case Tok::Slash: return "'/'";
-  case Tok::EqEq: return "'=='";
-  case Tok::NotEq: return "'!='";
-  case Tok::Less: return "'<'";
-  case Tok::LessEq: return "'<='";
-  case Tok::Greater: return "'>'";
-  case Tok::GreaterEq: return "'>='";
+  case Tok::Eof:
+    return "end of file";
+  case Tok::Error:
+    return "invalid token";
+  case Tok::Ident:
+    return "a name";
+  case Tok::Int:
+    return "an integer";
+  case Tok::Float:
+    return "a number";
+  case Tok::String:
+    return "a string";
+  case Tok::LParen:
+    return "'('";
+  case Tok::RParen:
+    return "')'";
+  case Tok::LBracket:
+    return "'['";
+  case Tok::RBracket:
+    return "']'";
+  case Tok::LBrace:
+    return "'{'";
+  case Tok::RBrace:
+    return "'}'";
+  case Tok::Comma:
+    return "','";
+  case Tok::Colon:
+    return "':'";
+  case Tok::Equal:
+    return "'='";
+  case Tok::Dot:
+    return "'.'";
+  case Tok::Arrow:
+    return "'->'";
+  case Tok::Minus:
+    return "'-'";
+  case Tok::Plus:
+    return "'+'";
+  case Tok::Star:
+    return "'*'";
+  case Tok::Slash:
+    return "'/'";
+  case Tok::EqEq:
+    return "'=='";
+  case Tok::NotEq:
+    return "'!='";
+  case Tok::Less:
+    return "'<'";
+  case Tok::LessEq:
+    return "'<='";
+  case Tok::Greater:
+    return "'>'";
+  case Tok::GreaterEq:
+    return "'>='";
   }
   return "?";
 }
@@ -136,8 +163,11 @@ Token Lexer::next() {
     return t;
   }
   static const std::pair<const char *, Tok> twoChar[] = {
-      {"->", Tok::Arrow}, {"==", Tok::EqEq},   {"!=", Tok::NotEq},
-      {"<=", Tok::LessEq}, {">=", Tok::GreaterEq}};
+      {"->", Tok::Arrow},
+      {"==", Tok::EqEq},
+      {"!=", Tok::NotEq},
+      {"<=", Tok::LessEq},
+      {">=", Tok::GreaterEq}};
   for (auto [spelling, kind] : twoChar)
     if (c == spelling[0] && peek(1) == spelling[1]) {
       advance();
@@ -146,22 +176,54 @@ Token Lexer::next() {
     }
   Tok kind;
   switch (c) {
-  case '(': kind = Tok::LParen; break;
-  case ')': kind = Tok::RParen; break;
-  case '[': kind = Tok::LBracket; break;
-  case ']': kind = Tok::RBracket; break;
-  case '{': kind = Tok::LBrace; break;
-  case '}': kind = Tok::RBrace; break;
-  case ',': kind = Tok::Comma; break;
-  case ':': kind = Tok::Colon; break;
-  case '=': kind = Tok::Equal; break;
-  case '.': kind = Tok::Dot; break;
-  case '-': kind = Tok::Minus; break;
-  case '+': kind = Tok::Plus; break;
-  case '*': kind = Tok::Star; break;
-  case '/': kind = Tok::Slash; break;
-  case '<': kind = Tok::Less; break;
-  case '>': kind = Tok::Greater; break;
+  case '(':
+    kind = Tok::LParen;
+    break;
+  case ')':
+    kind = Tok::RParen;
+    break;
+  case '[':
+    kind = Tok::LBracket;
+    break;
+  case ']':
+    kind = Tok::RBracket;
+    break;
+  case '{':
+    kind = Tok::LBrace;
+    break;
+  case '}':
+    kind = Tok::RBrace;
+    break;
+  case ',':
+    kind = Tok::Comma;
+    break;
+  case ':':
+    kind = Tok::Colon;
+    break;
+  case '=':
+    kind = Tok::Equal;
+    break;
+  case '.':
+    kind = Tok::Dot;
+    break;
+  case '-':
+    kind = Tok::Minus;
+    break;
+  case '+':
+    kind = Tok::Plus;
+    break;
+  case '*':
+    kind = Tok::Star;
+    break;
+  case '/':
+    kind = Tok::Slash;
+    break;
+  case '<':
+    kind = Tok::Less;
+    break;
+  case '>':
+    kind = Tok::Greater;
+    break;
   default: {
     advance();
     Token t = make(Tok::Error, start, l, c0);

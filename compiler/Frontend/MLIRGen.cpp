@@ -20,8 +20,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -41,9 +41,13 @@ struct Scalar {
   enum class Kind { Int, Float, Bool } kind;
   int64_t i = 0;
   double f = 0;
-  static Scalar ofInt(int64_t v) { return {Kind::Int, v, static_cast<double>(v)}; }
+  static Scalar ofInt(int64_t v) {
+    return {Kind::Int, v, static_cast<double>(v)};
+  }
   static Scalar ofFloat(double v) { return {Kind::Float, 0, v}; }
-  static Scalar ofBool(bool v) { return {Kind::Bool, v, static_cast<double>(v)}; }
+  static Scalar ofBool(bool v) {
+    return {Kind::Bool, v, static_cast<double>(v)};
+  }
 };
 
 /// The names visible in a model body or one block call.
@@ -51,7 +55,7 @@ struct Scope {
   llvm::StringMap<Value> tensors;
   llvm::StringMap<Scalar> scalars;
   llvm::StringMap<Location> definedAt;
-  std::string prefix;         // weight-key prefix: "" or "layer1.0."
+  std::string prefix;             // weight-key prefix: "" or "layer1.0."
   std::optional<Location> caller; // the call site of this block call
 };
 
@@ -197,25 +201,37 @@ static ArrayRef<int64_t> shapeOf(Value v) {
 
 static std::string kindName(const Expr &e) {
   switch (e.kind) {
-  case Expr::Kind::Name: return "the name '" + e.text + "'";
-  case Expr::Kind::Int: return "an integer";
-  case Expr::Kind::Float: return "a number";
-  case Expr::Kind::Bool: return "a boolean";
-  case Expr::Kind::String: return "a string";
-  case Expr::Kind::List: return "a list";
-  case Expr::Kind::Call: return "a call to '" + e.text + "'";
+  case Expr::Kind::Name:
+    return "the name '" + e.text + "'";
+  case Expr::Kind::Int:
+    return "an integer";
+  case Expr::Kind::Float:
+    return "a number";
+  case Expr::Kind::Bool:
+    return "a boolean";
+  case Expr::Kind::String:
+    return "a string";
+  case Expr::Kind::List:
+    return "a list";
+  case Expr::Kind::Call:
+    return "a call to '" + e.text + "'";
   case Expr::Kind::Binary:
-  case Expr::Kind::Neg: return "an arithmetic expression";
-  case Expr::Kind::Cond: return "a conditional expression";
+  case Expr::Kind::Neg:
+    return "an arithmetic expression";
+  case Expr::Kind::Cond:
+    return "a conditional expression";
   }
   return "?";
 }
 
 static const char *kindName(Scalar::Kind k) {
   switch (k) {
-  case Scalar::Kind::Int: return "an integer";
-  case Scalar::Kind::Float: return "a number";
-  case Scalar::Kind::Bool: return "a boolean";
+  case Scalar::Kind::Int:
+    return "an integer";
+  case Scalar::Kind::Float:
+    return "a number";
+  case Scalar::Kind::Bool:
+    return "a boolean";
   }
   return "?";
 }
@@ -244,9 +260,8 @@ static std::string suggest(llvm::StringRef name,
 OwningOpRef<ModuleOp> MLIRGen::build(const File &file) {
   OwningOpRef<ModuleOp> module = ModuleOp::create(builder.getUnknownLoc());
   for (const ast::Block &b : file.blocks) {
-    bool isLayer = llvm::any_of(layerTable(), [&](const LayerDef &d) {
-      return b.name == d.name;
-    });
+    bool isLayer = llvm::any_of(
+        layerTable(), [&](const LayerDef &d) { return b.name == d.name; });
     if (isLayer) {
       emitError(b.loc) << "block '" << b.name << "' has the name of a layer";
       return nullptr;
@@ -285,8 +300,8 @@ LogicalResult MLIRGen::define(const std::string &name, Location loc) {
     scope->definedAt.insert({name, loc});
     return success();
   }
-  InFlightDiagnostic d = emitError(at(loc)) << "'" << name
-                                            << "' is already defined";
+  InFlightDiagnostic d = emitError(at(loc))
+                         << "'" << name << "' is already defined";
   d.attachNote(at(prev->second)) << "first defined here";
   return failure();
 }
@@ -308,12 +323,12 @@ LogicalResult MLIRGen::bindings(const std::vector<Binding> &body) {
 
 LogicalResult MLIRGen::model(const Model &m) {
   static const llvm::StringSet<> reserved = {
-      "main", "malloc", "free", "aligned_alloc", "memcpy", "memset",
-      "memmove", "abort"};
+      "main",   "malloc", "free",    "aligned_alloc",
+      "memcpy", "memset", "memmove", "abort"};
   if (reserved.contains(m.name) || llvm::StringRef(m.name).starts_with("_") ||
       llvm::StringRef(m.name).starts_with("convc_"))
-    return emitError(m.loc) << "'" << m.name
-                            << "' is reserved and cannot name a model";
+    return emitError(m.loc)
+           << "'" << m.name << "' is reserved and cannot name a model";
   Scope top;
   scope = &top;
   llvm::SmallVector<Type> argTypes;
@@ -333,8 +348,8 @@ LogicalResult MLIRGen::model(const Model &m) {
     if (p.layout == Layout::NHWC) {
       // The model works in NCHW; NHWC exists only at the boundary.
       if (p.type.shape.size() != 4)
-        return emitError(p.loc) << "an nhwc input must have rank 4, not "
-                                << p.type.shape.size();
+        return emitError(p.loc)
+               << "an nhwc input must have rank 4, not " << p.type.shape.size();
       func.setArgAttr(i, "cnn.layout", builder.getStringAttr("nhwc"));
       arg = cnn::TransposeOp::create(
           builder, p.loc, arg, builder.getDenseI64ArrayAttr({0, 3, 1, 2}));
@@ -384,8 +399,8 @@ LogicalResult MLIRGen::model(const Model &m) {
     else
       name = "output" + std::to_string(i);
     if (!outNames.insert(name).second)
-      return emitError(m.returnLoc) << "output name '" << name
-                                    << "' is used twice";
+      return emitError(m.returnLoc)
+             << "output name '" << name << "' is used twice";
     func.setResultAttr(i, "cnn.name", builder.getStringAttr(name));
     if (!m.outputNames.empty() && m.outputNames[i].layout == Layout::NHWC)
       func.setResultAttr(i, "cnn.layout", builder.getStringAttr("nhwc"));
@@ -432,7 +447,8 @@ LogicalResult MLIRGen::unknownName(const Expr &e, bool wantTensor) {
   if (isOther)
     return emitError(at(e.loc))
            << "expected a " << (wantTensor ? "tensor" : "number") << ", but '"
-           << e.text << "' is a " << (wantTensor ? "scalar parameter" : "tensor");
+           << e.text << "' is a "
+           << (wantTensor ? "scalar parameter" : "tensor");
   llvm::SmallVector<llvm::StringRef> known;
   if (wantTensor)
     for (auto &kv : scope->tensors)
@@ -440,8 +456,8 @@ LogicalResult MLIRGen::unknownName(const Expr &e, bool wantTensor) {
   else
     for (auto &kv : scope->scalars)
       known.push_back(kv.first());
-  return emitError(at(e.loc)) << "unknown name '" << e.text << "'"
-                              << suggest(e.text, known);
+  return emitError(at(e.loc))
+         << "unknown name '" << e.text << "'" << suggest(e.text, known);
 }
 
 FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
@@ -470,8 +486,8 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
       return failure();
     if (e.text == "not") {
       if (v->kind != Scalar::Kind::Bool)
-        return emitError(at(e.loc)) << "'not' needs a boolean, found "
-                                    << kindName(v->kind),
+        return emitError(at(e.loc))
+                   << "'not' needs a boolean, found " << kindName(v->kind),
                failure();
       return Scalar::ofBool(!v->i);
     }
@@ -490,8 +506,8 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
     if ((l->kind == Scalar::Kind::Bool || r->kind == Scalar::Kind::Bool) &&
         !(e.text == "==" || e.text == "!=" || e.text == "and" ||
           e.text == "or"))
-      return emitError(at(e.loc)) << "'" << e.text
-                                  << "' needs numbers, not booleans",
+      return emitError(at(e.loc))
+                 << "'" << e.text << "' needs numbers, not booleans",
              failure();
     llvm::StringRef op = e.text;
     if (op == "and" || op == "or") {
@@ -504,8 +520,12 @@ FailureOr<Scalar> MLIRGen::scalar(const Expr &e) {
         op == ">=") {
       bool ints = l->kind == Scalar::Kind::Int && r->kind == Scalar::Kind::Int;
       auto cmp = [&](auto a, auto b) {
-        return op == "==" ? a == b : op == "!=" ? a != b : op == "<" ? a < b
-               : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
+        return op == "=="   ? a == b
+               : op == "!=" ? a != b
+               : op == "<"  ? a < b
+               : op == "<=" ? a <= b
+               : op == ">"  ? a > b
+                            : a >= b;
       };
       return Scalar::ofBool(ints ? cmp(l->i, r->i) : cmp(l->f, r->f));
     }
@@ -569,9 +589,8 @@ FailureOr<Value> MLIRGen::call(const Expr &e) {
 FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
   Location callLoc = at(e.loc);
   if (callDepth >= kMaxCallDepth)
-    return emitError(callLoc) << "block calls nest more than "
-                              << kMaxCallDepth << " deep (is '" << e.text
-                              << "' recursive?)",
+    return emitError(callLoc) << "block calls nest more than " << kMaxCallDepth
+                              << " deep (is '" << e.text << "' recursive?)",
            failure();
   CallArgs self{&e, callLoc, callLoc, {}, {}};
   if (failed(claimBinding(self)))
@@ -587,22 +606,21 @@ FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
   for (auto [i, arg] : llvm::enumerate(e.args))
     given[i] = arg.get();
   for (const KwArg &kw : e.kwargs) {
-    auto it = llvm::find_if(block.params, [&](const BlockParam &p) {
-      return p.name == kw.name;
-    });
+    auto it = llvm::find_if(
+        block.params, [&](const BlockParam &p) { return p.name == kw.name; });
     if (it == block.params.end()) {
       llvm::SmallVector<llvm::StringRef> known;
       for (const BlockParam &p : block.params)
         known.push_back(p.name);
-      return emitError(at(kw.loc)) << "block '" << block.name
-                                   << "' has no parameter '" << kw.name << "'"
-                                   << suggest(kw.name, known),
+      return emitError(at(kw.loc))
+                 << "block '" << block.name << "' has no parameter '" << kw.name
+                 << "'" << suggest(kw.name, known),
              failure();
     }
     size_t idx = it - block.params.begin();
     if (given[idx])
-      return emitError(at(kw.loc)) << "'" << kw.name
-                                   << "' is already given by position",
+      return emitError(at(kw.loc))
+                 << "'" << kw.name << "' is already given by position",
              failure();
     given[idx] = kw.value.get();
   }
@@ -620,8 +638,8 @@ FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
       evalScope = &inner;
     }
     if (!value)
-      return emitError(callLoc) << "block '" << block.name << "' needs '"
-                                << p.name << "'",
+      return emitError(callLoc)
+                 << "block '" << block.name << "' needs '" << p.name << "'",
              failure();
     std::swap(scope, evalScope);
     if (p.kind == BlockParam::Kind::Tensor) {
@@ -635,15 +653,17 @@ FailureOr<Value> MLIRGen::callBlock(const Expr &e, const ast::Block &block) {
       std::swap(scope, evalScope);
       if (failed(v))
         return failure();
-      bool ok = (p.kind == BlockParam::Kind::Int && v->kind == Scalar::Kind::Int) ||
-                (p.kind == BlockParam::Kind::Bool && v->kind == Scalar::Kind::Bool) ||
-                (p.kind == BlockParam::Kind::Float && v->kind != Scalar::Kind::Bool);
+      bool ok =
+          (p.kind == BlockParam::Kind::Int && v->kind == Scalar::Kind::Int) ||
+          (p.kind == BlockParam::Kind::Bool && v->kind == Scalar::Kind::Bool) ||
+          (p.kind == BlockParam::Kind::Float && v->kind != Scalar::Kind::Bool);
       if (!ok)
         return emitError(at(value->loc))
                    << "parameter '" << p.name << "' of block '" << block.name
-                   << "' is " << (p.kind == BlockParam::Kind::Int     ? "an int"
-                                  : p.kind == BlockParam::Kind::Bool ? "a bool"
-                                                                     : "a float")
+                   << "' is "
+                   << (p.kind == BlockParam::Kind::Int    ? "an int"
+                       : p.kind == BlockParam::Kind::Bool ? "a bool"
+                                                          : "a float")
                    << ", got " << kindName(v->kind),
                failure();
       if (p.kind == BlockParam::Kind::Float)
@@ -689,8 +709,10 @@ std::string MLIRGen::layerName(const Expr &e) const {
 
 FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
   Location loc = at(e.loc);
-  CallArgs a{&e, loc,
-             NameLoc::get(StringAttr::get(&ctx, layerName(e)), loc), {},
+  CallArgs a{&e,
+             loc,
+             NameLoc::get(StringAttr::get(&ctx, layerName(e)), loc),
+             {},
              def.params};
   a.values.assign(def.params.size(), nullptr);
   if (e.args.size() > def.params.size())
@@ -701,9 +723,8 @@ FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
   for (auto [i, arg] : llvm::enumerate(e.args))
     a.values[i] = arg.get();
   for (const KwArg &kw : e.kwargs) {
-    auto it = llvm::find_if(def.params, [&](const char *p) {
-      return kw.name == p;
-    });
+    auto it =
+        llvm::find_if(def.params, [&](const char *p) { return kw.name == p; });
     if (it == def.params.end()) {
       llvm::SmallVector<llvm::StringRef> known(def.params.begin(),
                                                def.params.end());
@@ -713,15 +734,14 @@ FailureOr<CallArgs> MLIRGen::bindArgs(const Expr &e, const LayerDef &def) {
     }
     size_t idx = it - def.params.begin();
     if (a.values[idx])
-      return emitError(at(kw.loc)) << "'" << kw.name
-                                   << "' is already given by position",
+      return emitError(at(kw.loc))
+                 << "'" << kw.name << "' is already given by position",
              failure();
     a.values[idx] = kw.value.get();
   }
   for (unsigned i = 0; i < def.numRequired; ++i)
     if (!a.values[i])
-      return emitError(a.loc) << def.name << " needs '" << def.params[i]
-                              << "'",
+      return emitError(a.loc) << def.name << " needs '" << def.params[i] << "'",
              failure();
   return a;
 }
@@ -738,16 +758,14 @@ FailureOr<int64_t> MLIRGen::intOf(const Expr &e, const char *name,
                                   int64_t min) {
   if (e.kind == Expr::Kind::List || e.kind == Expr::Kind::String ||
       e.kind == Expr::Kind::Call)
-    return emitError(at(e.loc)) << "'" << name
-                                << "' must be an integer, found "
-                                << kindName(e),
+    return emitError(at(e.loc))
+               << "'" << name << "' must be an integer, found " << kindName(e),
            failure();
   auto v = scalar(e);
   if (failed(v))
     return failure();
   if (v->kind != Scalar::Kind::Int)
-    return emitError(at(e.loc)) << "'" << name
-                                << "' must be an integer, found "
+    return emitError(at(e.loc)) << "'" << name << "' must be an integer, found "
                                 << kindName(v->kind),
            failure();
   if (v->i < min)
@@ -786,17 +804,17 @@ FailureOr<bool> MLIRGen::boolArg(const CallArgs &a, const char *name,
     return defaultValue;
   if (e->kind == Expr::Kind::List || e->kind == Expr::Kind::String ||
       e->kind == Expr::Kind::Call)
-    return emitError(at(e->loc)) << "'" << name
-                                 << "' must be true or false, found "
-                                 << kindName(*e),
+    return emitError(at(e->loc))
+               << "'" << name << "' must be true or false, found "
+               << kindName(*e),
            failure();
   auto v = scalar(*e);
   if (failed(v))
     return failure();
   if (v->kind != Scalar::Kind::Bool)
-    return emitError(at(e->loc)) << "'" << name
-                                 << "' must be true or false, found "
-                                 << kindName(v->kind),
+    return emitError(at(e->loc))
+               << "'" << name << "' must be true or false, found "
+               << kindName(v->kind),
            failure();
   return v->i != 0;
 }
@@ -805,9 +823,9 @@ FailureOr<llvm::SmallVector<int64_t, 4>>
 MLIRGen::intListArg(const CallArgs &a, const char *name, int64_t min) {
   const Expr *e = a.get(name);
   if (e->kind != Expr::Kind::List)
-    return emitError(at(e->loc)) << "'" << name
-                                 << "' must be a list of integers, found "
-                                 << kindName(*e),
+    return emitError(at(e->loc))
+               << "'" << name << "' must be a list of integers, found "
+               << kindName(*e),
            failure();
   llvm::SmallVector<int64_t, 4> out;
   for (const ExprPtr &item : e->args) {
@@ -829,10 +847,10 @@ MLIRGen::spatialArg(const CallArgs &a, const char *name, size_t n,
   llvm::SmallVector<int64_t, 3> out;
   if (e->kind == Expr::Kind::List) {
     if (e->args.size() != n)
-      return emitError(at(e->loc)) << "'" << name << "' must be an integer or "
-                                   << "a list of " << n << " (one per spatial "
-                                   << "dimension), found a list of "
-                                   << e->args.size(),
+      return emitError(at(e->loc))
+                 << "'" << name << "' must be an integer or "
+                 << "a list of " << n << " (one per spatial "
+                 << "dimension), found a list of " << e->args.size(),
              failure();
     for (const ExprPtr &item : e->args) {
       auto v = intOf(*item, name, min);
@@ -858,9 +876,8 @@ FailureOr<Value> MLIRGen::spatialInput(const CallArgs &a, const char *layer,
   ArrayRef<int64_t> in = shapeOf(*x);
   if (in.size() != spatialRank + 2) {
     static const char *layouts[] = {"", "NCW", "NCHW", "NCDHW"};
-    return emitError(a.loc) << layer << ": expects an "
-                            << layouts[spatialRank] << " input, got "
-                            << cnn::formatShape(in),
+    return emitError(a.loc) << layer << ": expects an " << layouts[spatialRank]
+                            << " input, got " << cnn::formatShape(in),
            failure();
   }
   return x;
@@ -1055,13 +1072,13 @@ FailureOr<Value> MLIRGen::convLayer(const CallArgs &a, Value x, int64_t out,
       return failure();
     b = *bv;
   }
-  return cnn::ConvOp::create(
-             builder, a.opLoc, tensorType(*result), x, *w, b,
-             builder.getDenseI64ArrayAttr(win->strides),
-             builder.getDenseI64ArrayAttr(win->dilations),
-             builder.getDenseI64ArrayAttr(win->pad),
-             builder.getI64IntegerAttr(groups),
-             cnn::PaddingModeAttr::get(&ctx, *mode), builder.getBoolAttr(*flip))
+  return cnn::ConvOp::create(builder, a.opLoc, tensorType(*result), x, *w, b,
+                             builder.getDenseI64ArrayAttr(win->strides),
+                             builder.getDenseI64ArrayAttr(win->dilations),
+                             builder.getDenseI64ArrayAttr(win->pad),
+                             builder.getI64IntegerAttr(groups),
+                             cnn::PaddingModeAttr::get(&ctx, *mode),
+                             builder.getBoolAttr(*flip))
       .getResult();
 }
 
@@ -1091,9 +1108,9 @@ template <unsigned S> FailureOr<Value> MLIRGen::conv(const CallArgs &a) {
     fromWeight.assign(ws.begin() + 2, ws.end());
   }
   if (!weight && (!a.get("out") || !a.get("kernel")))
-    return emitError(a.loc) << layer << " needs '"
-                            << (a.get("out") ? "kernel" : "out")
-                            << "' (or a 'weight' tensor)",
+    return emitError(a.loc)
+               << layer << " needs '" << (a.get("out") ? "kernel" : "out")
+               << "' (or a 'weight' tensor)",
            failure();
   auto out = intArg(a, "out", weight ? shapeOf(weight)[0] : 0, 1);
   auto kernel = spatialArg(a, "kernel", S, fromWeight, 1);
@@ -1101,9 +1118,9 @@ template <unsigned S> FailureOr<Value> MLIRGen::conv(const CallArgs &a) {
     return failure();
   if (weight && (*out != shapeOf(weight)[0] ||
                  ArrayRef<int64_t>(*kernel) != ArrayRef<int64_t>(fromWeight)))
-    return emitError(a.loc) << layer << ": 'out' and 'kernel' disagree with "
-                            << "the 'weight' tensor "
-                            << cnn::formatShape(shapeOf(weight)),
+    return emitError(a.loc)
+               << layer << ": 'out' and 'kernel' disagree with "
+               << "the 'weight' tensor " << cnn::formatShape(shapeOf(weight)),
            failure();
   return convLayer(a, *x, *out, *kernel, *groups, weight);
 }
@@ -1133,14 +1150,14 @@ FailureOr<Value> MLIRGen::convTranspose(const CallArgs &a) {
   llvm::SmallVector<int64_t, 6> pads(pad->begin(), pad->end());
   pads.append(pad->begin(), pad->end());
   if (*out % *groups != 0)
-    return emitError(a.loc) << layer << ": " << *out
-                            << " output channels are not divisible by groups="
-                            << *groups,
+    return emitError(a.loc)
+               << layer << ": " << *out
+               << " output channels are not divisible by groups=" << *groups,
            failure();
   auto result = cnn::inferConvTransposeShape(
       a.loc, in, wShape,
-      *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt,
-      *strides, *dilations, pads, *outPad, *groups);
+      *bias ? std::optional<ArrayRef<int64_t>>(bShape) : std::nullopt, *strides,
+      *dilations, pads, *outPad, *groups);
   if (failed(result) || failed(checkSize(a.loc, *result)))
     return failure();
   int64_t fanIn = 1; // PyTorch's: weight.size(1) * kernel size
@@ -1156,13 +1173,13 @@ FailureOr<Value> MLIRGen::convTranspose(const CallArgs &a) {
       return failure();
     b = *bv;
   }
-  return cnn::ConvTransposeOp::create(
-             builder, a.opLoc, tensorType(*result), *x, *w, b,
-             builder.getDenseI64ArrayAttr(*strides),
-             builder.getDenseI64ArrayAttr(*dilations),
-             builder.getDenseI64ArrayAttr(pads),
-             builder.getDenseI64ArrayAttr(*outPad),
-             builder.getI64IntegerAttr(*groups))
+  return cnn::ConvTransposeOp::create(builder, a.opLoc, tensorType(*result), *x,
+                                      *w, b,
+                                      builder.getDenseI64ArrayAttr(*strides),
+                                      builder.getDenseI64ArrayAttr(*dilations),
+                                      builder.getDenseI64ArrayAttr(pads),
+                                      builder.getDenseI64ArrayAttr(*outPad),
+                                      builder.getI64IntegerAttr(*groups))
       .getResult();
 }
 
@@ -1272,11 +1289,11 @@ FailureOr<Value> MLIRGen::maxPool2d(const CallArgs &a) {
                   ? RankedTensorType::get(*result, builder.getI64Type())
                   : Type(tensorType(*result));
   return OpTy::create(builder, a.opLoc, type, *x,
-                                  builder.getDenseI64ArrayAttr(win->kernel),
-                                  builder.getDenseI64ArrayAttr(win->strides),
-                                  builder.getDenseI64ArrayAttr(win->dilations),
-                                  builder.getDenseI64ArrayAttr(win->pad),
-                                  builder.getBoolAttr(*ceil))
+                      builder.getDenseI64ArrayAttr(win->kernel),
+                      builder.getDenseI64ArrayAttr(win->strides),
+                      builder.getDenseI64ArrayAttr(win->dilations),
+                      builder.getDenseI64ArrayAttr(win->pad),
+                      builder.getBoolAttr(*ceil))
       .getResult();
 }
 
@@ -1309,8 +1326,8 @@ FailureOr<Value> MLIRGen::maxUnpool2d(const CallArgs &a) {
   ArrayRef<int64_t> in = shapeOf(*x);
   if (shapeOf(*idx) != in)
     return emitError(a.loc) << "max_unpool2d: the indices have shape "
-                            << cnn::formatShape(shapeOf(*idx))
-                            << ", the input " << cnn::formatShape(in),
+                            << cnn::formatShape(shapeOf(*idx)) << ", the input "
+                            << cnn::formatShape(in),
            failure();
   // PyTorch's default size: (in - 1) * stride - 2 * pad + kernel.
   llvm::SmallVector<int64_t, 3> defaultSize;
@@ -1322,11 +1339,11 @@ FailureOr<Value> MLIRGen::maxUnpool2d(const CallArgs &a) {
     return failure();
   ArrayRef<int64_t> poolIn = pool.getInput().getType().getShape();
   if ((*size)[0] != poolIn[2] || (*size)[1] != poolIn[3])
-    return emitError(a.loc) << "max_unpool2d: output size "
-                            << cnn::formatShape(*size)
-                            << " is not the pooled input's "
-                            << cnn::formatShape(poolIn.drop_front(2))
-                            << "; give output_size",
+    return emitError(a.loc)
+               << "max_unpool2d: output size " << cnn::formatShape(*size)
+               << " is not the pooled input's "
+               << cnn::formatShape(poolIn.drop_front(2))
+               << "; give output_size",
            failure();
   cnn::Shape result{in[0], in[1], (*size)[0], (*size)[1]};
   return cnn::MaxUnpool2dOp::create(builder, a.opLoc, tensorType(result), *x,
@@ -1409,15 +1426,15 @@ FailureOr<Value> MLIRGen::reshape(const CallArgs &a) {
   }
   if (inferred >= 0 && numel % known == 0)
     (*shape)[inferred] = numel / known;
-  if ((inferred >= 0 && numel % known != 0) ||
-      (inferred < 0 && known != numel))
-    return emitError(a.loc) << "reshape: cannot reshape "
-                            << cnn::formatShape(shapeOf(*x)) << " ("
-                            << numel << " elements) into ["
-                            << llvm::join(llvm::map_range(*shape, [](int64_t d) {
-                                 return std::to_string(d);
-                               }), ", ")
-                            << "]",
+  if ((inferred >= 0 && numel % known != 0) || (inferred < 0 && known != numel))
+    return emitError(a.loc)
+               << "reshape: cannot reshape " << cnn::formatShape(shapeOf(*x))
+               << " (" << numel << " elements) into ["
+               << llvm::join(
+                      llvm::map_range(
+                          *shape, [](int64_t d) { return std::to_string(d); }),
+                      ", ")
+               << "]",
            failure();
   return cnn::ReshapeOp::create(builder, a.opLoc, tensorType(*shape), *x)
       .getResult();
@@ -1547,10 +1564,11 @@ FailureOr<Value> MLIRGen::pixelShuffle(const CallArgs &a) {
 }
 
 /// Collects the numbers of a nested list and its shape.
-static LogicalResult flattenList(const Expr &e, unsigned depth,
-                                 llvm::SmallVectorImpl<int64_t> &shape,
-                                 llvm::SmallVectorImpl<const Expr *> &items,
-                                 function_ref<InFlightDiagnostic(const Expr &)> error) {
+static LogicalResult
+flattenList(const Expr &e, unsigned depth,
+            llvm::SmallVectorImpl<int64_t> &shape,
+            llvm::SmallVectorImpl<const Expr *> &items,
+            function_ref<InFlightDiagnostic(const Expr &)> error) {
   if (e.kind != Expr::Kind::List) {
     if (depth != shape.size())
       return error(e) << "tensor: this value sits at depth " << depth
@@ -1582,9 +1600,8 @@ FailureOr<Value> MLIRGen::constantTensor(const CallArgs &a) {
            failure();
   llvm::SmallVector<int64_t, 4> shape;
   llvm::SmallVector<const Expr *> items;
-  if (failed(flattenList(*values, 0, shape, items, [&](const Expr &e) {
-        return emitError(at(e.loc));
-      })))
+  if (failed(flattenList(*values, 0, shape, items,
+                         [&](const Expr &e) { return emitError(at(e.loc)); })))
     return failure();
   if (failed(checkSize(a.loc, shape)))
     return failure();
@@ -1599,8 +1616,9 @@ FailureOr<Value> MLIRGen::constantTensor(const CallArgs &a) {
     data.push_back(static_cast<float>(v->f));
   }
   auto type = tensorType(shape);
-  return cnn::ConstantOp::create(builder, a.opLoc,
-                                 DenseElementsAttr::get(type, ArrayRef<float>(data)))
+  return cnn::ConstantOp::create(
+             builder, a.opLoc,
+             DenseElementsAttr::get(type, ArrayRef<float>(data)))
       .getResult();
 }
 
@@ -1661,8 +1679,8 @@ template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
            (e->kind == Expr::Kind::Name && scope->scalars.count(e->text));
   };
   if (isNumber(operands[0]) && isNumber(operands[1]))
-    return emitError(a.loc) << a.call->text
-                            << ": at least one operand must be a tensor",
+    return emitError(a.loc)
+               << a.call->text << ": at least one operand must be a tensor",
            failure();
   Value v[2];
   for (int i = 0; i < 2; ++i) {
@@ -1680,8 +1698,8 @@ template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
     if (failed(s))
       return failure();
     if (s->kind == Scalar::Kind::Bool)
-      return emitError(at(operands[i]->loc)) << a.call->text
-                                             << ": expected a number",
+      return emitError(at(operands[i]->loc))
+                 << a.call->text << ": expected a number",
              failure();
     auto type = cast<RankedTensorType>(v[1 - i].getType());
     v[i] = cnn::ConstantOp::create(
@@ -1689,10 +1707,10 @@ template <typename OpTy> FailureOr<Value> MLIRGen::binary(const CallArgs &a) {
         DenseElementsAttr::get(type, static_cast<float>(s->f)));
   }
   if (v[0].getType() != v[1].getType())
-    return emitError(a.loc) << a.call->text << ": operands have shapes "
-                            << cnn::formatShape(shapeOf(v[0])) << " and "
-                            << cnn::formatShape(shapeOf(v[1]))
-                            << "; they must match",
+    return emitError(a.loc)
+               << a.call->text << ": operands have shapes "
+               << cnn::formatShape(shapeOf(v[0])) << " and "
+               << cnn::formatShape(shapeOf(v[1])) << "; they must match",
            failure();
   return OpTy::create(builder, a.opLoc, v[0], v[1]).getResult();
 }
@@ -1710,10 +1728,8 @@ const std::vector<LayerDef> &layerTable() {
       {"conv1d", kConvParams, 1, &MLIRGen::conv<1>},
       {"conv2d", kConvParams, 1, &MLIRGen::conv<2>},
       {"conv3d", kConvParams, 1, &MLIRGen::conv<3>},
-      {"conv_transpose1d", kConvTransposeParams, 3,
-       &MLIRGen::convTranspose<1>},
-      {"conv_transpose2d", kConvTransposeParams, 3,
-       &MLIRGen::convTranspose<2>},
+      {"conv_transpose1d", kConvTransposeParams, 3, &MLIRGen::convTranspose<1>},
+      {"conv_transpose2d", kConvTransposeParams, 3, &MLIRGen::convTranspose<2>},
       {"depthwise_conv2d",
        {"input", "kernel", "stride", "pad", "dilation", "multiplier", "bias",
         "padding_mode", "flip"},
@@ -1741,9 +1757,13 @@ const std::vector<LayerDef> &layerTable() {
        {"input", "kernel", "stride", "pad", "count_include_pad", "ceil_mode"},
        2,
        &MLIRGen::avgPool2d},
-      {"global_avg_pool", {"input"}, 1,
+      {"global_avg_pool",
+       {"input"},
+       1,
        &MLIRGen::globalPool<cnn::GlobalAvgPoolOp>},
-      {"global_max_pool", {"input"}, 1,
+      {"global_max_pool",
+       {"input"},
+       1,
        &MLIRGen::globalPool<cnn::GlobalMaxPoolOp>},
       {"flatten", {"input"}, 1, &MLIRGen::flatten},
       {"reshape", {"input", "shape"}, 2, &MLIRGen::reshape},

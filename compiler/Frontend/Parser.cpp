@@ -69,9 +69,8 @@ private:
     return mlir::emitError(here()) << msg;
   }
   mlir::LogicalResult expected(llvm::StringRef what) {
-    std::string found = tok.kind == Tok::Eof
-                            ? std::string("end of file")
-                            : "'" + tok.text.str() + "'";
+    std::string found = tok.kind == Tok::Eof ? std::string("end of file")
+                                             : "'" + tok.text.str() + "'";
     return error("expected " + what + ", found " + found);
   }
   mlir::LogicalResult expect(Tok kind, llvm::StringRef context = "") {
@@ -137,8 +136,8 @@ FailureOr<Model> Parser::parseModel() {
       if (failed(p))
         return failure();
       if (!seen.insert(p->name).second)
-        return mlir::emitError(p->loc) << "input '" << p->name
-                                       << "' is declared twice",
+        return mlir::emitError(p->loc)
+                   << "input '" << p->name << "' is declared twice",
                failure();
       m.params.push_back(std::move(*p));
     } while (tok.kind == Tok::Comma && (consume(), true));
@@ -227,7 +226,8 @@ FailureOr<Block> Parser::parseBlock() {
             {"float", BlockParam::Kind::Float},
             {"bool", BlockParam::Kind::Bool},
             {"tensor", BlockParam::Kind::Tensor}};
-        auto it = llvm::find_if(kinds, [&](auto &k) { return isKeyword(k.first); });
+        auto it =
+            llvm::find_if(kinds, [&](auto &k) { return isKeyword(k.first); });
         if (it == std::end(kinds))
           return expected("a parameter type (int, float, bool or tensor)");
         p.kind = it->second;
@@ -280,8 +280,7 @@ FailureOr<Param> Parser::parseParam() {
   if (tok.kind != Tok::Ident)
     return expected("an element type such as f32");
   if (tok.text != "f32")
-    return error("unsupported element type '" + tok.text +
-                 "'; inputs are f32");
+    return error("unsupported element type '" + tok.text + "'; inputs are f32");
   p.type.dtype = tok.text.str();
   consume();
   if (failed(expect(Tok::LBracket, "to open the input's shape")))
@@ -460,8 +459,8 @@ FailureOr<ExprPtr> Parser::parsePrimary() {
       return failure();
     if (tok.kind == Tok::LParen) {
       if (name->find('.') != std::string::npos)
-        return mlir::emitError(at) << "'" << *name
-                                   << "' is not a layer or block name",
+        return mlir::emitError(at)
+                   << "'" << *name << "' is not a layer or block name",
                failure();
       return parseCallRest(std::move(*name), at);
     }
@@ -489,8 +488,8 @@ FailureOr<ExprPtr> Parser::parseCallRest(std::string callee, Location at) {
           consume(); // '='
           for (const KwArg &other : e->kwargs)
             if (other.name == kw.name)
-              return mlir::emitError(kw.loc) << "'" << kw.name
-                                             << "' is given twice",
+              return mlir::emitError(kw.loc)
+                         << "'" << kw.name << "' is given twice",
                      failure();
           auto v = parseExpr();
           if (failed(v))

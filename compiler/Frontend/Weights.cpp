@@ -48,8 +48,8 @@ private:
 
 class ZeroWeights : public WeightSource {
 public:
-  FailureOr<DenseElementsAttr> get(StringRef, RankedTensorType type,
-                                   RandomInit, Location) override {
+  FailureOr<DenseElementsAttr> get(StringRef, RankedTensorType type, RandomInit,
+                                   Location) override {
     return DenseElementsAttr::get(type, 0.0f);
   }
 };
@@ -90,17 +90,17 @@ public:
     std::string name = key.str();
     if (convc_status *s = convc_safetensors_get(file, name.c_str(), &t)) {
       convc_status_free(s);
-      return emitError(loc) << "weight '" << key << "' is not in '" << path
-                            << "'",
+      return emitError(loc)
+                 << "weight '" << key << "' is not in '" << path << "'",
              failure();
     }
     used.insert(key);
     llvm::ArrayRef<int64_t> shape(t.shape, t.rank);
     if (shape != type.getShape())
-      return emitError(loc) << "weight '" << key << "' in '" << path
-                            << "' has shape " << cnn::formatShape(shape)
-                            << ", the layer needs "
-                            << cnn::formatShape(type.getShape()),
+      return emitError(loc)
+                 << "weight '" << key << "' in '" << path << "' has shape "
+                 << cnn::formatShape(shape) << ", the layer needs "
+                 << cnn::formatShape(type.getShape()),
              failure();
     size_t n = convc_tensor_numel(&t);
     std::vector<float> values(n);
@@ -149,8 +149,7 @@ public:
     }
     if (unused)
       emitWarning(loc) << unused << " tensor(s) in '" << path
-                       << "' are not used by the model, e.g. '" << first
-                       << "'";
+                       << "' are not used by the model, e.g. '" << first << "'";
   }
 
 private:

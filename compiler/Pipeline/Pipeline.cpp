@@ -13,10 +13,11 @@ using namespace mlir;
 namespace convc {
 
 static const std::pair<Stage, const char *> kStages[] = {
-    {Stage::Ast, "ast"},       {Stage::Cnn, "cnn"},       {Stage::Dot, "dot"},
-    {Stage::Linalg, "linalg"}, {Stage::Llvm, "llvm"},
-    {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
-    {Stage::Obj, "obj"},       {Stage::Exe, "exe"},
+    {Stage::Ast, "ast"},   {Stage::Cnn, "cnn"},
+    {Stage::Dot, "dot"},   {Stage::Linalg, "linalg"},
+    {Stage::Llvm, "llvm"}, {Stage::LlvmIr, "llvm-ir"},
+    {Stage::Asm, "asm"},   {Stage::Obj, "obj"},
+    {Stage::Exe, "exe"},
 };
 
 std::optional<Stage> parseStage(llvm::StringRef name) {
@@ -57,7 +58,8 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
   // returned buffers into output arguments, and free every temporary.
   addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
-                  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+                  "buffer-results-to-out-params{hoist-static-allocs "
+                  "modify-public-functions},"
                   "canonicalize,cse,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref");
   pm.addPass(createMemrefCopyToLinalgPass());

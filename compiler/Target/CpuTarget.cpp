@@ -43,24 +43,26 @@ FailureOr<ModelSignature> convc::getModelSignature(ModuleOp module) {
           !(tt.getElementType().isF32() || tt.getElementType().isInteger(64)))
         return failure();
       StringAttr name = attrOf(i, "cnn.name"), layout = attrOf(i, "cnn.layout");
-      out.push_back({name ? name.str() : "t" + std::to_string(i),
-                     std::vector<int64_t>(tt.getShape().begin(),
-                                          tt.getShape().end()),
-                     layout && layout.getValue() == "nhwc",
-                     tt.getElementType().isInteger(64)});
+      out.push_back(
+          {name ? name.str() : "t" + std::to_string(i),
+           std::vector<int64_t>(tt.getShape().begin(), tt.getShape().end()),
+           layout && layout.getValue() == "nhwc",
+           tt.getElementType().isInteger(64)});
     }
     return success();
   };
-  if (failed(collect(model.getArgumentTypes(),
-                     [&](unsigned i, StringRef key) {
-                       return model.getArgAttrOfType<StringAttr>(i, key);
-                     },
-                     sig.inputs)) ||
-      failed(collect(model.getResultTypes(),
-                     [&](unsigned i, StringRef key) {
-                       return model.getResultAttrOfType<StringAttr>(i, key);
-                     },
-                     sig.outputs)))
+  if (failed(collect(
+          model.getArgumentTypes(),
+          [&](unsigned i, StringRef key) {
+            return model.getArgAttrOfType<StringAttr>(i, key);
+          },
+          sig.inputs)) ||
+      failed(collect(
+          model.getResultTypes(),
+          [&](unsigned i, StringRef key) {
+            return model.getResultAttrOfType<StringAttr>(i, key);
+          },
+          sig.outputs)))
     return emitError(model.getLoc())
            << "model inputs and outputs must be static f32 (or, for "
               "outputs, i64) tensors";
@@ -73,7 +75,8 @@ convc::createTargetMachine(StringRef cpu, unsigned optLevel,
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::string cpuName = cpu.str(), features;
@@ -106,8 +109,8 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
   llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
   auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, i32},
                                               "convc_tensor_info");
-  auto *modelInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, ptr, ptr},
-                                             "convc_model_info");
+  auto *modelInfo = llvm::StructType::create(
+      ctx, {ptr, i32, i32, ptr, ptr, ptr}, "convc_model_info");
   auto privateConst = [&](llvm::Constant *init, const llvm::Twine &name) {
     return new llvm::GlobalVariable(m, init->getType(), true,
                                     llvm::GlobalValue::PrivateLinkage, init,
@@ -142,19 +145,19 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
   std::vector<llvm::Value *> args;
   size_t n = sig.inputs.size() + sig.outputs.size();
   for (size_t i = 0; i < n; ++i)
-    args.push_back(b.CreateLoad(
-        ptr, b.CreateConstGEP1_64(ptr, run->getArg(0), i)));
+    args.push_back(
+        b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, run->getArg(0), i)));
   b.CreateCall(model, args);
   b.CreateRetVoid();
   // Only the descriptor and its entry are part of the artifact's interface.
   model->setLinkage(llvm::GlobalValue::InternalLinkage);
 
   auto *desc = llvm::ConstantStruct::get(
-      modelInfo, {b.CreateGlobalString(sig.name, "", 0, &m),
-                  llvm::ConstantInt::get(i32, sig.inputs.size()),
-                  llvm::ConstantInt::get(i32, sig.outputs.size()),
-                  infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"),
-                  run});
+      modelInfo,
+      {b.CreateGlobalString(sig.name, "", 0, &m),
+       llvm::ConstantInt::get(i32, sig.inputs.size()),
+       llvm::ConstantInt::get(i32, sig.outputs.size()),
+       infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"), run});
   new llvm::GlobalVariable(m, modelInfo, true,
                            llvm::GlobalValue::ExternalLinkage, desc,
                            "convc_model");
@@ -177,8 +180,8 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
   if (!llvmModule)
     return nullptr;
   if (!llvmModule->getFunction(sig.name)) {
-    emitError(module.getLoc()) << "model function '" << sig.name
-                               << "' is missing after lowering";
+    emitError(module.getLoc())
+        << "model function '" << sig.name << "' is missing after lowering";
     return nullptr;
   }
   llvmModule->setTargetTriple(tm.getTargetTriple());
@@ -210,9 +213,8 @@ LogicalResult convc::emitNative(llvm::Module &module, llvm::TargetMachine &tm,
                                 bool assembly, StringRef path,
                                 std::string &error) {
   std::error_code ec;
-  llvm::ToolOutputFile out(path, ec,
-                           assembly ? llvm::sys::fs::OF_Text
-                                    : llvm::sys::fs::OF_None);
+  llvm::ToolOutputFile out(
+      path, ec, assembly ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
   if (ec) {
     error = "cannot write '" + path.str() + "': " + ec.message();
     return failure();
@@ -231,14 +233,18 @@ LogicalResult convc::emitNative(llvm::Module &module, llvm::TargetMachine &tm,
 
 LogicalResult convc::linkExecutable(StringRef object, StringRef output,
                                     std::string &error) {
-  llvm::SmallVector<StringRef> args = {
-      CONVC_LINKER, object, CONVC_LIB_DIR "/libconvc_exe_main.a",
-      CONVC_LIB_DIR "/libconvc_runtime.a", CONVC_STB_LIBRARY, "-lm", "-o",
-      output};
+  llvm::SmallVector<StringRef> args = {CONVC_LINKER,
+                                       object,
+                                       CONVC_LIB_DIR "/libconvc_exe_main.a",
+                                       CONVC_LIB_DIR "/libconvc_runtime.a",
+                                       CONVC_STB_LIBRARY,
+                                       "-lm",
+                                       "-o",
+                                       output};
   if (StringRef(CONVC_LINK_FLAGS).size())
     args.push_back(CONVC_LINK_FLAGS);
-  int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0,
-                                     0, &error);
+  int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0, 0,
+                                     &error);
   if (rc != 0) {
     if (error.empty())
       error = "the linker (" CONVC_LINKER ") failed with exit code " +

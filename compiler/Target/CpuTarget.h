@@ -20,7 +20,7 @@ struct ModelSignature {
   struct Tensor {
     std::string name;
     std::vector<int64_t> shape;
-    bool nhwc = false; // the layout at the boundary (NCHW otherwise)
+    bool nhwc = false;  // the layout at the boundary (NCHW otherwise)
     bool int64 = false; // max_pool2d_indices outputs; float32 otherwise
   };
   std::string name;
@@ -32,9 +32,8 @@ struct ModelSignature {
 mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
 
 /// A TargetMachine for the host triple and `cpu` ("native" for this host).
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(llvm::StringRef cpu,
-                                                         unsigned optLevel,
-                                                         std::string &error);
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(llvm::StringRef cpu, unsigned optLevel, std::string &error);
 
 /// Translates an LLVM-dialect module, adds the model descriptor
 /// `convc_model` and its `run` entry, and runs LLVM's optimizer.

@@ -67,8 +67,7 @@ TEST(Image, TruncatedAndCorruptFilesAreErrors) {
   ASSERT_GT(good.size(), 40u);
   for (size_t n = 0; n < good.size(); n += 3) {
     convc_tensor out;
-    convc_status *s =
-        convc_image_parse(good.data(), n, "small.png", 1, &out);
+    convc_status *s = convc_image_parse(good.data(), n, "small.png", 1, &out);
     if (s) {
       EXPECT_EQ(convc_status_code_of(s), CONVC_FORMAT_ERROR);
       convc_status_free(s);

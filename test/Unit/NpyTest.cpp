@@ -103,7 +103,8 @@ TEST(Npy, RejectsBadFiles) {
            floats({1})),
        "unknown key 'x'"},
       {std::string("\x93NUMPY\x01\x00\xff\x00{", 11), "truncated"},
-      {std::string("\x93NUMPY\x07\x00\x10\x00", 10), "unsupported .npy version"},
+      {std::string("\x93NUMPY\x07\x00\x10\x00", 10),
+       "unsupported .npy version"},
   };
   for (const Case &c : cases) {
     Parsed p(c.bytes);
@@ -115,9 +116,9 @@ TEST(Npy, RejectsBadFiles) {
 }
 
 TEST(Npy, EveryTruncationIsAnError) {
-  std::string good = npy(
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
-      floats({1, 2, 3, 4}));
+  std::string good =
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
+          floats({1, 2, 3, 4}));
   for (size_t n = 0; n < good.size(); ++n) {
     Parsed p(good.substr(0, n));
     EXPECT_NE(p.s, nullptr) << "a prefix of " << n << " bytes was accepted";
@@ -125,9 +126,9 @@ TEST(Npy, EveryTruncationIsAnError) {
 }
 
 TEST(Npy, CorruptedBytesNeverCrash) {
-  std::string good = npy(
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
-      floats({1, 2, 3, 4}));
+  std::string good =
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
+          floats({1, 2, 3, 4}));
   for (size_t i = 0; i < good.size(); ++i)
     for (char c : {'\0', '(', ')', ',', '\'', '9', '\xff'}) {
       std::string bad = good;

@@ -80,39 +80,48 @@ TEST(Safetensors, RejectsBadFiles) {
       {std::string("\xff\xff\xff\xff\x00\x00\x00\x00{}", 10),
        "exceeds the file size"},
       {safetensors("[]", ""), "expected a JSON object"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})",
-                   floats({1})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})",
+           floats({1})),
        "outside the 4 data bytes"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})",
-                   floats({1, 2})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})",
+           floats({1, 2})),
        "need 12"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})",
-                   floats({1, 2})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 4]}})",
+           floats({1, 2})),
        "outside"},
-      {safetensors(R"({"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}})",
-                   floats({1, 2})),
+      {safetensors(
+           R"({"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}})",
+           floats({1, 2})),
        "unsupported dtype"},
       {safetensors(R"({"a": {"dtype": "F32", "shape": [1]}})", floats({1})),
        "lacks"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                   R"( "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
-                   floats({1})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+           R"( "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+           floats({1})),
        "appears twice"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
-                   floats({1})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
+           floats({1})),
        "non-negative integer"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}})",
-                   floats({1})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}})",
+           floats({1})),
        "expected an integer"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [99999999999999999999]}})", ""),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [99999999999999999999]}})", ""),
        "too large"},
-      {safetensors(R"({"a": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 4]}})",
-                   floats({1})),
+      {safetensors(
+           R"({"a": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 4]}})",
+           floats({1})),
        "too many elements"},
       {safetensors(R"({"a": 1} x)", ""), "a tensor entry must be an object"},
       {safetensors(R"({} x)", ""), "trailing characters"},
       {safetensors(R"({"a\q": {}})", ""), "bad escape"},
-      {safetensors(R"({"__metadata__": )" + std::string(200, '[') , ""),
+      {safetensors(R"({"__metadata__": )" + std::string(200, '['), ""),
        "nested too deeply"},
   };
   for (const Case &c : cases) {
@@ -133,7 +142,8 @@ TEST(Safetensors, EveryTruncationIsAnError) {
 
 TEST(Safetensors, CorruptedBytesNeverReadOutOfBounds) {
   for (size_t i = 0; i < kGood.size(); ++i)
-    for (char c : {'\0', '"', '{', '}', '[', ']', ',', ':', '9', '\\', '\xff'}) {
+    for (char c :
+         {'\0', '"', '{', '}', '[', ']', ',', ':', '9', '\\', '\xff'}) {
       std::string bad = kGood;
       bad[i] = c;
       Opened o(bad);

@@ -82,7 +82,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   if (failed(file))
     return failure();
   if (emit == Stage::Ast)
-    return writeText(opts, [&](llvm::raw_ostream &os) { ast::print(*file, os); });
+    return writeText(opts,
+                     [&](llvm::raw_ostream &os) { ast::print(*file, os); });
 
   std::unique_ptr<WeightSource> weights;
   if (!opts.weights.empty()) {
@@ -115,9 +116,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
         printStatsTable(stats, os);
     });
   if (emit == Stage::Dot)
-    return writeText(opts, [&](llvm::raw_ostream &os) {
-      printModelDot(*module, os);
-    });
+    return writeText(
+        opts, [&](llvm::raw_ostream &os) { printModelDot(*module, os); });
   if (emit == Stage::Cnn)
     return writeText(opts, printModule);
 
@@ -139,8 +139,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     return writeText(opts, printModule);
 
   std::string error;
-  auto tm = createTargetMachine(opts.pipeline.cpu, opts.pipeline.optLevel,
-                                error);
+  auto tm =
+      createTargetMachine(opts.pipeline.cpu, opts.pipeline.optLevel, error);
   if (!tm) {
     llvm::errs() << "convc: error: " << error << "\n";
     return failure();
@@ -151,9 +151,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   if (!llvmModule)
     return failure();
   if (emit == Stage::LlvmIr)
-    return writeText(opts, [&](llvm::raw_ostream &os) {
-      llvmModule->print(os, nullptr);
-    });
+    return writeText(
+        opts, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
   std::string stem = llvm::sys::path::stem(opts.input).str();
   if (emit == Stage::Asm || emit == Stage::Obj) {
@@ -167,8 +166,8 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
 
   // Stage::Exe
   llvm::SmallString<128> object;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("convc-" + stem, "o",
-                                                   object))
+  if (auto ec =
+          llvm::sys::fs::createTemporaryFile("convc-" + stem, "o", object))
     return llvm::errs() << "convc: error: cannot create a temporary file: "
                         << ec.message() << "\n",
            failure();
@@ -190,8 +189,7 @@ int main(int argc, char **argv) {
   cl::opt<std::string> output("o", cl::desc("Output file"),
                               cl::value_desc("path"), cl::cat(category));
   cl::opt<std::string> emit(
-      "emit",
-      cl::desc("What to produce: " + stageList() + " (default: exe)"),
+      "emit", cl::desc("What to produce: " + stageList() + " (default: exe)"),
       cl::init("exe"), cl::cat(category));
   cl::opt<std::string> weights(
       "weights", cl::desc("Weights in safetensors format, keyed by layer name"),

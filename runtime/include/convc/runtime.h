@@ -107,8 +107,7 @@ convc_status *convc_png_write(const char *path, const convc_tensor *tensor);
 
 typedef struct convc_safetensors convc_safetensors;
 
-convc_status *convc_safetensors_open(const char *path,
-                                     convc_safetensors **out);
+convc_status *convc_safetensors_open(const char *path, convc_safetensors **out);
 /* Parses safetensors bytes (copied); `what` names the source in messages. */
 convc_status *convc_safetensors_parse(const void *bytes, size_t size,
                                       const char *what,
