@@ -13,11 +13,11 @@ using namespace mlir;
 namespace convc {
 
 static const std::pair<Stage, const char *> kStages[] = {
-    {Stage::Ast, "ast"},   {Stage::Cnn, "cnn"},
-    {Stage::Dot, "dot"},   {Stage::Linalg, "linalg"},
-    {Stage::Llvm, "llvm"}, {Stage::LlvmIr, "llvm-ir"},
-    {Stage::Asm, "asm"},   {Stage::Obj, "obj"},
-    {Stage::Exe, "exe"},
+    {Stage::Ast, "ast"},        {Stage::Cnn, "cnn"},
+    {Stage::Dot, "dot"},        {Stage::CnnOpt, "cnn-opt"},
+    {Stage::Linalg, "linalg"},  {Stage::Llvm, "llvm"},
+    {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
+    {Stage::Obj, "obj"},        {Stage::Exe, "exe"},
 };
 
 std::optional<Stage> parseStage(llvm::StringRef name) {
@@ -46,6 +46,10 @@ std::string stageList() {
 static void addPipeline(OpPassManager &pm, llvm::StringRef text) {
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("convc: invalid built-in pass pipeline");
+}
+
+void buildCnnOptPipeline(OpPassManager &pm, const PipelineOptions &) {
+  pm.addPass(createFoldBatchNormPass());
 }
 
 void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
@@ -77,6 +81,9 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
 }
 
 void registerConvcPipelines() {
+  PassPipelineRegistration<>(
+      "convc-cnn-opt", "convc's graph passes on cnn ops",
+      [](OpPassManager &pm) { buildCnnOptPipeline(pm, {}); });
   PassPipelineRegistration<>(
       "convc-cnn-to-linalg", "convc's cnn -> linalg stage",
       [](OpPassManager &pm) { buildCnnToLinalgPipeline(pm, {}); });

@@ -20,6 +20,7 @@ enum class Stage {
   Ast,    // the parsed model, pretty-printed
   Cnn,    // cnn ops, shapes inferred, verified
   Dot,    // the cnn graph in Graphviz dot, shapes on the edges
+  CnnOpt, // after the graph passes (batch-norm folding)
   Linalg, // linalg on tensors
   Llvm,   // bufferized and lowered to the LLVM dialect
   LlvmIr, // LLVM IR after LLVM's optimizer
@@ -42,6 +43,9 @@ struct PipelineOptions {
   unsigned optLevel = 3;
 };
 
+/// The graph passes on cnn ops.
+void buildCnnOptPipeline(mlir::OpPassManager &pm,
+                         const PipelineOptions &options);
 /// cnn -> linalg on tensors.
 void buildCnnToLinalgPipeline(mlir::OpPassManager &pm,
                               const PipelineOptions &options);
@@ -50,8 +54,8 @@ void buildCnnToLinalgPipeline(mlir::OpPassManager &pm,
 void buildLinalgToLlvmPipeline(mlir::OpPassManager &pm,
                                const PipelineOptions &options);
 
-/// Registers the pipelines above as `convc-cnn-to-linalg` and
-/// `convc-linalg-to-llvm` for convc-opt.
+/// Registers the pipelines above as `convc-cnn-opt`, `convc-cnn-to-linalg`
+/// and `convc-linalg-to-llvm` for convc-opt.
 void registerConvcPipelines();
 
 } // namespace convc

@@ -17,4 +17,17 @@ def MemrefCopyToLinalgPass : Pass<"convc-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FoldBatchNormPass : Pass<"cnn-fold-batchnorm"> {
+  let summary = "Fold inference batch norm into the convolution before it";
+  let description = [{
+    Input: cnn ops. A `cnn.batch_norm` whose input is a `cnn.conv` used only
+    there, with every parameter a constant (`cnn.weight` or `cnn.constant`),
+    is folded at compile time: with `s = gamma / sqrt(var + eps)` per output
+    channel, the convolution's weight becomes `w * s[f]` and its bias
+    `(b - mean) * s + beta` (b = 0 without a bias). Output: the
+    convolution, with the folded weight and bias under the convolution's
+    weight keys; the batch norm is gone. Other batch norms stay.
+  }];
+}
+
 #endif // CONVC_TRANSFORMS_PASSES

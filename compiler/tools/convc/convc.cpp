@@ -130,12 +130,14 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
         /*printAfterOnlyOnFailure=*/false, llvm::errs(), printingFlags());
   }
-  buildCnnToLinalgPipeline(pm, opts.pipeline);
-  if (emit != Stage::Linalg)
+  buildCnnOptPipeline(pm, opts.pipeline);
+  if (emit != Stage::CnnOpt)
+    buildCnnToLinalgPipeline(pm, opts.pipeline);
+  if (emit != Stage::CnnOpt && emit != Stage::Linalg)
     buildLinalgToLlvmPipeline(pm, opts.pipeline);
   if (failed(pm.run(*module)))
     return failure();
-  if (emit == Stage::Linalg || emit == Stage::Llvm)
+  if (emit == Stage::CnnOpt || emit == Stage::Linalg || emit == Stage::Llvm)
     return writeText(opts, printModule);
 
   std::string error;
