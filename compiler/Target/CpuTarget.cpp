@@ -102,7 +102,8 @@ convc::createTargetMachine(StringRef cpu, unsigned optLevel,
 /// Adds `convc_model` (see convc_model_info in runtime.h) and
 /// `convc_model_run(void **buffers)`, which calls the model function with
 /// one pointer per input and output.
-static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
+static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
+                          StringRef symbol) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -159,14 +160,13 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig) {
        llvm::ConstantInt::get(i32, sig.outputs.size()),
        infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"), run});
   new llvm::GlobalVariable(m, modelInfo, true,
-                           llvm::GlobalValue::ExternalLinkage, desc,
-                           "convc_model");
+                           llvm::GlobalValue::ExternalLinkage, desc, symbol);
 }
 
 std::unique_ptr<llvm::Module>
 convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
                             llvm::TargetMachine &tm, unsigned optLevel,
-                            llvm::LLVMContext &context) {
+                            StringRef symbol, llvm::LLVMContext &context) {
   // The tensor names are in the descriptor; LLVM has no use for them.
   module.walk([](LLVM::LLVMFuncOp f) {
     for (StringRef key : {"cnn.name", "cnn.layout"}) {
@@ -186,7 +186,7 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
   }
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
-  addDescriptor(*llvmModule, sig);
+  addDescriptor(*llvmModule, sig, symbol);
 
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;

@@ -35,12 +35,13 @@ mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(llvm::StringRef cpu, unsigned optLevel, std::string &error);
 
-/// Translates an LLVM-dialect module, adds the model descriptor
-/// `convc_model` and its `run` entry, and runs LLVM's optimizer.
+/// Translates an LLVM-dialect module, adds the model descriptor (exported
+/// as `symbol`, `convc_model` for executables) and its `run` entry, and
+/// runs LLVM's optimizer.
 std::unique_ptr<llvm::Module>
 translateAndOptimize(mlir::ModuleOp module, const ModelSignature &signature,
                      llvm::TargetMachine &machine, unsigned optLevel,
-                     llvm::LLVMContext &context);
+                     llvm::StringRef symbol, llvm::LLVMContext &context);
 
 /// Writes assembly or an object file for `module`.
 mlir::LogicalResult emitNative(llvm::Module &module,

@@ -71,15 +71,15 @@ struct FoldIntoConv : OpRewritePattern<cnn::BatchNormOp> {
     }
     Location loc = conv.getLoc();
     rewriter.setInsertionPoint(conv);
-    Value weight = makeConstant(rewriter, conv.getWeight().getLoc(),
-                                conv.getWeight(), conv.getWeight().getType(),
-                                newW);
+    Value weight =
+        makeConstant(rewriter, conv.getWeight().getLoc(), conv.getWeight(),
+                     conv.getWeight().getType(), newW);
     // The bias keeps the conv's key, or takes the batch norm's bias key.
     Value biasLike = conv.getBias() ? conv.getBias() : bn.getBias();
-    Value bias = makeConstant(rewriter, biasLike.getLoc(), biasLike,
-                              RankedTensorType::get({static_cast<int64_t>(f)},
-                                                    rewriter.getF32Type()),
-                              newB);
+    Value bias = makeConstant(
+        rewriter, biasLike.getLoc(), biasLike,
+        RankedTensorType::get({static_cast<int64_t>(f)}, rewriter.getF32Type()),
+        newB);
     auto folded = cnn::ConvOp::create(
         rewriter, FusedLoc::get(getContext(), {loc, bn.getLoc()}),
         conv.getType(), conv.getInput(), weight, bias, conv.getStrides(),

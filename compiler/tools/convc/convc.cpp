@@ -19,6 +19,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -38,6 +39,7 @@ namespace {
 struct DriverOptions {
   std::string input, output, weights;
   std::optional<uint64_t> randomSeed;
+  std::string symbol = "convc_model";
   bool printIrAfterAll = false;
   /// --stats: "" for none, "table" or "json".
   std::string stats;
@@ -148,8 +150,9 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     return failure();
   }
   llvm::LLVMContext llvmContext;
-  auto llvmModule = translateAndOptimize(*module, *signature, *tm,
-                                         opts.pipeline.optLevel, llvmContext);
+  auto llvmModule =
+      translateAndOptimize(*module, *signature, *tm, opts.pipeline.optLevel,
+                           opts.symbol, llvmContext);
   if (!llvmModule)
     return failure();
   if (emit == Stage::LlvmIr)
@@ -225,6 +228,11 @@ int main(int argc, char **argv) {
       "split-input-file",
       cl::desc("Compile each '// -----' separated chunk on its own"),
       cl::cat(category));
+  cl::opt<std::string> symbol(
+      "symbol",
+      cl::desc("The model descriptor's symbol in --emit=obj (default "
+               "convc_model; executables always use that)"),
+      cl::init("convc_model"), cl::cat(category));
   cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native)"),
                            cl::init("native"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
@@ -252,6 +260,14 @@ int main(int argc, char **argv) {
   if (!stage)
     return fail("unknown --emit=" + emit + "; choose one of " + stageList());
   opts.pipeline.emit = *stage;
+  opts.symbol = symbol;
+  if (opts.pipeline.emit == Stage::Exe && symbol != "convc_model")
+    return fail("--symbol applies to --emit=obj (an executable's main calls "
+                "convc_model)");
+  if (!llvm::all_of(opts.symbol,
+                    [](char c) { return llvm::isAlnum(c) || c == '_'; }) ||
+      opts.symbol.empty() || llvm::isDigit(opts.symbol[0]))
+    return fail("--symbol must be a C identifier, not '" + opts.symbol + "'");
   if (optLevel > 3)
     return fail("-O must be 0, 1, 2 or 3");
   if (!opts.weights.empty() && opts.randomSeed)
