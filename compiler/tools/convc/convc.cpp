@@ -41,6 +41,7 @@ struct DriverOptions {
   std::optional<uint64_t> randomSeed;
   std::string symbol = "convc_model";
   bool printIrAfterAll = false;
+  std::string dumpDir; // one numbered file per pass, as a tree
   /// --stats: "" for none, "table" or "json".
   std::string stats;
   PipelineOptions pipeline;
@@ -131,6 +132,14 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
         [](Pass *, Operation *) { return true; },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
         /*printAfterOnlyOnFailure=*/false, llvm::errs(), printingFlags());
+  }
+  if (!opts.dumpDir.empty()) {
+    ctx.disableMultithreading();
+    pm.enableIRPrintingToFileTree(
+        [](Pass *, Operation *) { return false; },
+        [](Pass *, Operation *) { return true; },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+        /*printAfterOnlyOnFailure=*/false, opts.dumpDir, printingFlags());
   }
   buildCnnOptPipeline(pm, opts.pipeline);
   if (emit != Stage::CnnOpt)
@@ -224,6 +233,11 @@ int main(int argc, char **argv) {
   cl::opt<bool> printIrAfterAll(
       "print-ir-after-all", cl::desc("Print the IR after every pass to stderr"),
       cl::cat(category));
+  cl::opt<std::string> dumpDir(
+      "dump-dir",
+      cl::desc("Write the IR after every pass to DIR, one numbered file per "
+               "pass"),
+      cl::value_desc("dir"), cl::cat(category));
   cl::opt<bool> splitInputFile(
       "split-input-file",
       cl::desc("Compile each '// -----' separated chunk on its own"),
@@ -249,6 +263,7 @@ int main(int argc, char **argv) {
   if (randomWeights.getNumOccurrences())
     opts.randomSeed = randomWeights;
   opts.printIrAfterAll = printIrAfterAll;
+  opts.dumpDir = dumpDir;
   if (stats) {
     opts.stats = *stats;
     if (opts.stats != "table" && opts.stats != "json")
