@@ -27,13 +27,6 @@ std::optional<Stage> parseStage(llvm::StringRef name) {
   return std::nullopt;
 }
 
-llvm::StringRef stageName(Stage stage) {
-  for (auto [s, n] : kStages)
-    if (s == stage)
-      return n;
-  llvm_unreachable("unknown stage");
-}
-
 std::string stageList() {
   std::string list;
   for (auto [stage, n] : kStages)

@@ -30,7 +30,6 @@ enum class Stage {
 };
 
 std::optional<Stage> parseStage(llvm::StringRef name);
-llvm::StringRef stageName(Stage stage);
 /// "ast, cnn, linalg, ..." for help texts and errors.
 std::string stageList();
 
