@@ -119,7 +119,7 @@ def main():
             f.write(f'extern "C" const convc_model_info convc_bench_{layer["name"]};\n')
         f.write("const Layer kLayers[] = {\n  " + ",\n  ".join(entries) + "};\n")
     harness = os.path.join(work, "harness")
-    subprocess.run([CLANG, "-O2", "-std=c++17", "-I", work,
+    subprocess.run([CLANG, "-O2", "-std=c++20", "-I", work,
                     "-I", os.path.join(ROOT, "runtime", "include"),
                     os.path.join(ROOT, "bench", "harness.cpp")] + objects +
                    [os.path.join(BUILD, "lib", "libconvc_runtime.a"),

@@ -23,6 +23,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace dnnl;
@@ -94,18 +95,14 @@ DnnlConv makeConv(engine &eng, stream &strm, const ConvSpec &c, bool deconv,
                   : outSize(c.h, c.kh, c.stride, c.pad, c.dil);
   int ow = deconv ? (c.w - 1) * c.stride - 2 * c.pad + c.dil * (c.kw - 1) + 1
                   : outSize(c.w, c.kw, c.stride, c.pad, c.dil);
-  memory::dims wdims, userW;
-  tag wtag;
+  // oneDNN's logical weight dims are (g,) out, in; PyTorch's layouts are
+  // oihw for convolutions and iohw for transposed ones.
   int g = c.groups;
-  if (!deconv) {
-    wdims = g == 1 ? memory::dims{c.cout, c.cin, c.kh, c.kw}
-                   : memory::dims{g, c.cout / g, c.cin / g, c.kh, c.kw};
-    wtag = g == 1 ? tag::oihw : tag::goihw;
-  } else { // PyTorch [cin, cout/g, kh, kw] is oneDNN's iohw
-    wdims = g == 1 ? memory::dims{c.cout, c.cin, c.kh, c.kw}
-                   : memory::dims{g, c.cout / g, c.cin / g, c.kh, c.kw};
-    wtag = g == 1 ? tag::iohw : tag::giohw;
-  }
+  memory::dims wdims = g == 1
+                           ? memory::dims{c.cout, c.cin, c.kh, c.kw}
+                           : memory::dims{g, c.cout / g, c.cin / g, c.kh, c.kw};
+  tag wtag = deconv ? (g == 1 ? tag::iohw : tag::giohw)
+                    : (g == 1 ? tag::oihw : tag::goihw);
   memory::desc wAny(wdims, dt::f32, tag::any);
   memory::desc dstAny({c.n, c.cout, oh, ow}, dt::f32, tag::any);
   memory::dims strides{c.stride, c.stride}, dil{c.dil - 1, c.dil - 1},
@@ -118,25 +115,23 @@ DnnlConv makeConv(engine &eng, stream &strm, const ConvSpec &c, bool deconv,
   }
   DnnlConv out;
   memory::desc srcMd, wMd, dstMd;
-  if (!deconv) {
-    convolution_forward::desc d(prop_kind::forward_inference,
-                                algorithm::convolution_direct, srcAny, wAny,
-                                dstAny, strides, dil, pad, pad);
-    convolution_forward::primitive_desc pd(d, attr, eng);
-    out.prim = convolution_forward(pd);
+  // The same construction for both primitives.
+  auto build = [&](auto tag, algorithm alg) {
+    using Prim = typename decltype(tag)::type;
+    typename Prim::desc d(prop_kind::forward_inference, alg, srcAny, wAny,
+                          dstAny, strides, dil, pad, pad);
+    typename Prim::primitive_desc pd(d, attr, eng);
+    out.prim = Prim(pd);
     srcMd = pd.src_desc();
     wMd = pd.weights_desc();
     dstMd = pd.dst_desc();
-  } else {
-    deconvolution_forward::desc d(prop_kind::forward_inference,
-                                  algorithm::deconvolution_direct, srcAny, wAny,
-                                  dstAny, strides, dil, pad, pad);
-    deconvolution_forward::primitive_desc pd(d, attr, eng);
-    out.prim = deconvolution_forward(pd);
-    srcMd = pd.src_desc();
-    wMd = pd.weights_desc();
-    dstMd = pd.dst_desc();
-  }
+  };
+  if (deconv)
+    build(std::type_identity<deconvolution_forward>(),
+          algorithm::deconvolution_direct);
+  else
+    build(std::type_identity<convolution_forward>(),
+          algorithm::convolution_direct);
   memory userWeights({wdims, dt::f32, wtag}, eng,
                      const_cast<float *>(w.data()));
   out.weights = memory(wMd, eng);

@@ -22,104 +22,116 @@ static std::optional<ArrayRef<int64_t>> optionalShapeOf(Value v) {
   return shapeOf(v);
 }
 
-static LogicalResult setResult(FailureOr<Shape> shape, Value like,
-                               SmallVectorImpl<Type> &inferred) {
+/// The frame every inferReturnTypes shares: the operands must be ranked
+/// (ODS checks operand types only after inference), `rule` maps the op's
+/// adaptor to the result shape with a formula of CnnShapes, and the result
+/// has the first operand's element type unless `element` is given.
+template <typename OpTy, typename Rule>
+static LogicalResult
+inferWith(StringRef layer, std::optional<Location> loc, ValueRange operands,
+          DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+          SmallVectorImpl<Type> &inferred, Type element, Rule rule) {
+  if (operands.empty() || !llvm::all_of(operands.getTypes(), [](Type t) {
+        return isa<RankedTensorType>(t);
+      }))
+    return emitOptionalError(loc, layer, ": operands must be ranked tensors");
+  typename OpTy::Adaptor op(operands, attrs, props, regions);
+  FailureOr<Shape> shape = rule(op);
   if (failed(shape))
     return failure();
-  inferred.push_back(RankedTensorType::get(
-      *shape, cast<RankedTensorType>(like.getType()).getElementType()));
+  if (!element)
+    element =
+        cast<RankedTensorType>(operands.front().getType()).getElementType();
+  inferred.push_back(RankedTensorType::get(*shape, element));
   return success();
 }
 
-// The ODS operand-type constraints are checked after type inference, so
-// every function below first makes sure the operands are ranked tensors.
-static bool allRanked(ValueRange operands) {
-  return llvm::all_of(operands.getTypes(),
-                      [](Type t) { return isa<RankedTensorType>(t); });
-}
+/// Defines OpTy::inferReturnTypes; the body maps `op` (the adaptor) to a
+/// FailureOr<Shape>.
+#define CNN_INFER(OpTy, layer, element, ...)                                   \
+  LogicalResult OpTy::inferReturnTypes(                                        \
+      MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,      \
+      DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,       \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    (void)ctx;                                                                 \
+    return inferWith<OpTy>(                                                    \
+        layer, loc, operands, attrs, props, regions, inferred, element,        \
+        [&](OpTy::Adaptor op) -> FailureOr<Shape> { __VA_ARGS__ });            \
+  }
 
-LogicalResult
-ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                         ValueRange operands, DictionaryAttr attrs,
-                         OpaqueProperties props, RegionRange regions,
-                         SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "conv: operands must be ranked tensors");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(
-      inferConvShape(loc, shapeOf(op.getInput()), shapeOf(op.getWeight()),
-                     optionalShapeOf(op.getBias()), op.getStrides(),
-                     op.getDilations(), op.getPad(), op.getGroups()),
-      op.getInput(), inferred);
-}
+CNN_INFER(ConvOp, "conv", Type(),
+          return inferConvShape(loc, shapeOf(op.getInput()),
+                                shapeOf(op.getWeight()),
+                                optionalShapeOf(op.getBias()), op.getStrides(),
+                                op.getDilations(), op.getPad(),
+                                op.getGroups());)
+
+CNN_INFER(ConvTransposeOp, "conv_transpose", Type(),
+          return inferConvTransposeShape(
+              loc, shapeOf(op.getInput()), shapeOf(op.getWeight()),
+              optionalShapeOf(op.getBias()), op.getStrides(), op.getDilations(),
+              op.getPad(), op.getOutputPadding(), op.getGroups());)
+
+CNN_INFER(LinearOp, "linear", Type(),
+          return inferLinearShape(loc, shapeOf(op.getInput()),
+                                  shapeOf(op.getWeight()),
+                                  optionalShapeOf(op.getBias()));)
+
+CNN_INFER(MaxPool2dOp, "max_pool2d", Type(),
+          return inferPool2dShape(loc, "max_pool2d", shapeOf(op.getInput()),
+                                  {op.getKernel(), op.getStrides(),
+                                   op.getDilations(), op.getPad()},
+                                  op.getCeilMode());)
+
+CNN_INFER(MaxPool2dIndicesOp, "max_pool2d_indices", IntegerType::get(ctx, 64),
+          return inferPool2dShape(loc, "max_pool2d_indices",
+                                  shapeOf(op.getInput()),
+                                  {op.getKernel(), op.getStrides(),
+                                   op.getDilations(), op.getPad()},
+                                  op.getCeilMode());)
+
+CNN_INFER(AvgPool2dOp, "avg_pool2d", Type(), int64_t unit[] = {1, 1};
+          return inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
+                                  {op.getKernel(), op.getStrides(), unit,
+                                   op.getPad()},
+                                  op.getCeilMode());)
+
+CNN_INFER(GlobalAvgPoolOp, "global_avg_pool", Type(),
+          return inferGlobalPoolShape(loc, "global_avg_pool",
+                                      shapeOf(op.getInput()));)
+
+CNN_INFER(GlobalMaxPoolOp, "global_max_pool", Type(),
+          return inferGlobalPoolShape(loc, "global_max_pool",
+                                      shapeOf(op.getInput()));)
+
+CNN_INFER(FlattenOp, "flatten", Type(),
+          return inferFlattenShape(loc, shapeOf(op.getInput()));)
+
+CNN_INFER(BatchNormOp, "batch_norm", Type(),
+          ArrayRef<int64_t> params[] = {shapeOf(op.getWeight()),
+                                        shapeOf(op.getBias()),
+                                        shapeOf(op.getRunningMean()),
+                                        shapeOf(op.getRunningVar())};
+          return inferBatchNormShape(loc, shapeOf(op.getInput()), params);)
+
+CNN_INFER(ConcatOp, "concat", Type(), SmallVector<ArrayRef<int64_t>> shapes;
+          for (Value v : op.getInputs()) shapes.push_back(shapeOf(v));
+          return inferConcatShape(loc, shapes, op.getDim());)
+
+CNN_INFER(PixelShuffleOp, "pixel_shuffle", Type(),
+          return inferPixelShuffleShape(loc, shapeOf(op.getInput()),
+                                        op.getUpscaleFactor());)
+
+CNN_INFER(TransposeOp, "transpose", Type(),
+          return inferTransposeShape(loc, shapeOf(op.getInput()),
+                                     op.getPermutation());)
+
+#undef CNN_INFER
 
 LogicalResult ConvOp::verify() {
   return checkPaddingMode(getLoc(), getPaddingMode(),
                           getInput().getType().getShape().drop_front(2),
                           getPad());
-}
-
-LogicalResult
-ConvTransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                  ValueRange operands, DictionaryAttr attrs,
-                                  OpaqueProperties props, RegionRange regions,
-                                  SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc,
-                             "conv_transpose: operands must be ranked tensors");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(inferConvTransposeShape(
-                       loc, shapeOf(op.getInput()), shapeOf(op.getWeight()),
-                       optionalShapeOf(op.getBias()), op.getStrides(),
-                       op.getDilations(), op.getPad(), op.getOutputPadding(),
-                       op.getGroups()),
-                   op.getInput(), inferred);
-}
-
-LogicalResult
-LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                           ValueRange operands, DictionaryAttr attrs,
-                           OpaqueProperties props, RegionRange regions,
-                           SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "linear: operands must be ranked tensors");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(inferLinearShape(loc, shapeOf(op.getInput()),
-                                    shapeOf(op.getWeight()),
-                                    optionalShapeOf(op.getBias())),
-                   op.getInput(), inferred);
-}
-
-LogicalResult
-MaxPool2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                              ValueRange operands, DictionaryAttr attrs,
-                              OpaqueProperties props, RegionRange regions,
-                              SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "max_pool2d: input must be a ranked tensor");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(inferPool2dShape(loc, "max_pool2d", shapeOf(op.getInput()),
-                                    {op.getKernel(), op.getStrides(),
-                                     op.getDilations(), op.getPad()},
-                                    op.getCeilMode()),
-                   op.getInput(), inferred);
-}
-
-LogicalResult MaxPool2dIndicesOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "max_pool2d_indices: input must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  auto shape = inferPool2dShape(
-      loc, "max_pool2d_indices", shapeOf(op.getInput()),
-      {op.getKernel(), op.getStrides(), op.getDilations(), op.getPad()},
-      op.getCeilMode());
-  if (failed(shape))
-    return failure();
-  inferred.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 64)));
-  return success();
 }
 
 LogicalResult MaxUnpool2dOp::verify() {
@@ -136,129 +148,6 @@ LogicalResult MaxUnpool2dOp::verify() {
       getPad().size() != 4)
     return emitOpError("needs a 2-D kernel and stride and four pads");
   return success();
-}
-
-LogicalResult
-AvgPool2dOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                              ValueRange operands, DictionaryAttr attrs,
-                              OpaqueProperties props, RegionRange regions,
-                              SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "avg_pool2d: input must be a ranked tensor");
-  Adaptor op(operands, attrs, props, regions);
-  int64_t unit[] = {1, 1};
-  return setResult(
-      inferPool2dShape(loc, "avg_pool2d", shapeOf(op.getInput()),
-                       {op.getKernel(), op.getStrides(), unit, op.getPad()},
-                       op.getCeilMode()),
-      op.getInput(), inferred);
-}
-
-LogicalResult
-GlobalAvgPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                  ValueRange operands, DictionaryAttr attrs,
-                                  OpaqueProperties props, RegionRange regions,
-                                  SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "global_avg_pool: input must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(
-      inferGlobalPoolShape(loc, "global_avg_pool", shapeOf(op.getInput())),
-      op.getInput(), inferred);
-}
-
-LogicalResult
-GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                  ValueRange operands, DictionaryAttr attrs,
-                                  OpaqueProperties props, RegionRange regions,
-                                  SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "global_max_pool: input must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(
-      inferGlobalPoolShape(loc, "global_max_pool", shapeOf(op.getInput())),
-      op.getInput(), inferred);
-}
-
-LogicalResult
-FlattenOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                            ValueRange operands, DictionaryAttr attrs,
-                            OpaqueProperties props, RegionRange regions,
-                            SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "flatten: input must be a ranked tensor");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(inferFlattenShape(loc, shapeOf(op.getInput())),
-                   op.getInput(), inferred);
-}
-
-LogicalResult
-BatchNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                              ValueRange operands, DictionaryAttr attrs,
-                              OpaqueProperties props, RegionRange regions,
-                              SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "batch_norm: operands must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  ArrayRef<int64_t> params[] = {shapeOf(op.getWeight()), shapeOf(op.getBias()),
-                                shapeOf(op.getRunningMean()),
-                                shapeOf(op.getRunningVar())};
-  return setResult(inferBatchNormShape(loc, shapeOf(op.getInput()), params),
-                   op.getInput(), inferred);
-}
-
-LogicalResult
-ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                           ValueRange operands, DictionaryAttr attrs,
-                           OpaqueProperties props, RegionRange regions,
-                           SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands) || operands.empty())
-    return emitOptionalError(loc, "concat: needs ranked tensor inputs");
-  Adaptor op(operands, attrs, props, regions);
-  SmallVector<ArrayRef<int64_t>> shapes;
-  for (Value v : op.getInputs())
-    shapes.push_back(shapeOf(v));
-  return setResult(inferConcatShape(loc, shapes, op.getDim()),
-                   op.getInputs().front(), inferred);
-}
-
-LogicalResult
-PixelShuffleOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                 ValueRange operands, DictionaryAttr attrs,
-                                 OpaqueProperties props, RegionRange regions,
-                                 SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "pixel_shuffle: input must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  return setResult(inferPixelShuffleShape(loc, shapeOf(op.getInput()),
-                                          op.getUpscaleFactor()),
-                   op.getInput(), inferred);
-}
-
-LogicalResult
-TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                              ValueRange operands, DictionaryAttr attrs,
-                              OpaqueProperties props, RegionRange regions,
-                              SmallVectorImpl<Type> &inferred) {
-  if (!allRanked(operands))
-    return emitOptionalError(loc, "transpose: input must be ranked");
-  Adaptor op(operands, attrs, props, regions);
-  ArrayRef<int64_t> in = shapeOf(op.getInput());
-  ArrayRef<int64_t> perm = op.getPermutation();
-  llvm::SmallVector<bool> seen(in.size(), false);
-  Shape out;
-  for (int64_t p : perm) {
-    if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
-      return emitOptionalError(loc, "transpose: [", formatShape(perm),
-                               "] is not a permutation of ", in.size(),
-                               " dimensions");
-    seen[p] = true;
-    out.push_back(in[p]);
-  }
-  if (perm.size() != in.size())
-    return emitOptionalError(loc, "transpose: the permutation has ",
-                             perm.size(), " entries for rank ", in.size());
-  return setResult(out, op.getInput(), inferred);
 }
 
 LogicalResult UpsampleOp::verify() {

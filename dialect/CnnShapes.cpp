@@ -153,6 +153,25 @@ FailureOr<Shape> inferPixelShuffleShape(std::optional<Location> loc,
                input[3] * factor};
 }
 
+FailureOr<Shape> inferTransposeShape(std::optional<Location> loc,
+                                     ArrayRef<int64_t> input,
+                                     ArrayRef<int64_t> perm) {
+  if (perm.size() != input.size())
+    return emitOptionalError(loc, "transpose: the permutation has ",
+                             perm.size(), " entries for rank ", input.size());
+  llvm::SmallVector<bool> seen(input.size(), false);
+  Shape out;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= static_cast<int64_t>(input.size()) || seen[p])
+      return emitOptionalError(loc, "transpose: [", formatShape(perm),
+                               "] is not a permutation of ", input.size(),
+                               " dimensions");
+    seen[p] = true;
+    out.push_back(input[p]);
+  }
+  return out;
+}
+
 LogicalResult checkPaddingMode(std::optional<Location> loc, PaddingMode mode,
                                ArrayRef<int64_t> spatial,
                                ArrayRef<int64_t> pad) {

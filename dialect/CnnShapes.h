@@ -86,6 +86,11 @@ mlir::FailureOr<Shape> inferPixelShuffleShape(std::optional<mlir::Location> loc,
                                               llvm::ArrayRef<int64_t> input,
                                               int64_t factor);
 
+/// Output dim i is input dim permutation[i].
+mlir::FailureOr<Shape> inferTransposeShape(std::optional<mlir::Location> loc,
+                                           llvm::ArrayRef<int64_t> input,
+                                           llvm::ArrayRef<int64_t> permutation);
+
 /// Reflect padding must stay below each input size (the edge is not
 /// repeated) and circular padding must not exceed it, as in PyTorch.
 mlir::LogicalResult checkPaddingMode(std::optional<mlir::Location> loc,
