@@ -2,8 +2,10 @@
 
 #include "compiler/Pipeline/Pipeline.h"
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/ConvSchedule.h"
 #include "compiler/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -15,7 +17,8 @@ namespace convc {
 static const std::pair<Stage, const char *> kStages[] = {
     {Stage::Ast, "ast"},        {Stage::Cnn, "cnn"},
     {Stage::Dot, "dot"},        {Stage::CnnOpt, "cnn-opt"},
-    {Stage::Linalg, "linalg"},  {Stage::Llvm, "llvm"},
+    {Stage::Linalg, "linalg"},  {Stage::Vector, "vector"},
+    {Stage::Llvm, "llvm"},
     {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
     {Stage::Obj, "obj"},        {Stage::Exe, "exe"},
 };
@@ -50,7 +53,25 @@ void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void buildLinalgToVectorPipeline(OpPassManager &pm,
+                                 const PipelineOptions &options) {
+  pm.addPass(createImplicitGemmPass());
+  pm.addPass(createCanonicalizerPass());
+  CpuDesc cpu = describeCpu(options.cpu);
+  TileAndVectorizePassOptions tiling;
+  tiling.vectorBits = cpu.vectorBits;
+  tiling.vectorRegisters = cpu.vectorRegisters;
+  tiling.l1KiB = cpu.l1Bytes / 1024;
+  tiling.l2KiB = cpu.l2Bytes / 1024;
+  pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
+  // Keep each register tile's accumulators out of memory across the
+  // reduction loop (hoist the read/write pairs of loop-carried tiles).
+  addPipeline(pm, "loop-invariant-subset-hoisting");
   // Bufferize with identity layouts at the function boundary, turn the
   // returned buffers into output arguments, and free every temporary.
   addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -60,16 +81,22 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
                   "canonicalize,cse,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref");
   pm.addPass(createMemrefCopyToLinalgPass());
-  // Loops, then the LLVM dialect. scf-to-cf must follow memref-to-llvm.
-  // Loops, then the LLVM dialect. Math ops LLVM has no intrinsic for
-  // (tanh) become libm calls. scf-to-cf must follow memref-to-llvm.
-  addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
+  // Loops, then the LLVM dialect. Vector transfers are unrolled in full
+  // (a partial unroll allocates stack inside loops); contractions become
+  // outer products of FMAs. Math ops LLVM has no intrinsic for (tanh)
+  // become libm calls. scf-to-cf must follow memref-to-llvm.
+  addPipeline(pm, "scf-forall-to-for,fold-memref-alias-ops,"
+                  "convert-vector-to-scf{full-unroll=true},"
+                  "func.func(convert-linalg-to-loops),lower-affine,"
+                  "convert-vector-to-llvm{vector-contract-lowering="
+                  "outerproduct},"
                   "expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-scf-to-cf,"
                   "convert-math-to-llvm,convert-math-to-libm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                   "convert-arith-to-llvm,convert-cf-to-llvm,"
-                  "convert-index-to-llvm,reconcile-unrealized-casts,"
+                  "convert-index-to-llvm,convert-ub-to-llvm,"
+                  "reconcile-unrealized-casts,"
                   "canonicalize,cse");
 }
 
@@ -81,7 +108,11 @@ void registerConvcPipelines() {
       "convc-cnn-to-linalg", "convc's cnn -> linalg stage",
       [](OpPassManager &pm) { buildCnnToLinalgPipeline(pm, {}); });
   PassPipelineRegistration<>(
-      "convc-linalg-to-llvm", "convc's linalg -> LLVM dialect stage",
+      "convc-linalg-to-vector",
+      "convc's linalg -> tiled and vectorized stage (for the host CPU)",
+      [](OpPassManager &pm) { buildLinalgToVectorPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "convc-vector-to-llvm", "convc's vector -> LLVM dialect stage",
       [](OpPassManager &pm) { buildLinalgToLlvmPipeline(pm, {}); });
 }
 

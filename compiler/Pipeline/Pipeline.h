@@ -22,6 +22,7 @@ enum class Stage {
   Dot,    // the cnn graph in Graphviz dot, shapes on the edges
   CnnOpt, // after the graph passes (batch-norm folding)
   Linalg, // linalg on tensors
+  Vector, // convolutions tiled, fused and vectorized, still on tensors
   Llvm,   // bufferized and lowered to the LLVM dialect
   LlvmIr, // LLVM IR after LLVM's optimizer
   Asm,    // target assembly
@@ -48,13 +49,17 @@ void buildCnnOptPipeline(mlir::OpPassManager &pm,
 /// cnn -> linalg on tensors.
 void buildCnnToLinalgPipeline(mlir::OpPassManager &pm,
                               const PipelineOptions &options);
-/// linalg on tensors -> LLVM dialect. The model function takes one pointer
+/// linalg on tensors -> convolutions tiled for the CPU's caches and
+/// registers, epilogues fused, vectorized.
+void buildLinalgToVectorPipeline(mlir::OpPassManager &pm,
+                                 const PipelineOptions &options);
+/// tiled linalg and vector ops on tensors -> LLVM dialect. The model function takes one pointer
 /// per input, then one per output (bare-pointer convention), returns void.
 void buildLinalgToLlvmPipeline(mlir::OpPassManager &pm,
                                const PipelineOptions &options);
 
-/// Registers the pipelines above as `convc-cnn-opt`, `convc-cnn-to-linalg`
-/// and `convc-linalg-to-llvm` for convc-opt.
+/// Registers the pipelines above as `convc-cnn-opt`, `convc-cnn-to-linalg`,
+/// `convc-linalg-to-vector` and `convc-vector-to-llvm` for convc-opt.
 void registerConvcPipelines();
 
 } // namespace convc

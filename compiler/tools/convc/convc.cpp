@@ -141,14 +141,17 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
         /*printAfterOnlyOnFailure=*/false, opts.dumpDir, printingFlags());
   }
+  // The stages after `cnn` are in pipeline order.
   buildCnnOptPipeline(pm, opts.pipeline);
-  if (emit != Stage::CnnOpt)
+  if (emit >= Stage::Linalg)
     buildCnnToLinalgPipeline(pm, opts.pipeline);
-  if (emit != Stage::CnnOpt && emit != Stage::Linalg)
+  if (emit >= Stage::Vector)
+    buildLinalgToVectorPipeline(pm, opts.pipeline);
+  if (emit >= Stage::Llvm)
     buildLinalgToLlvmPipeline(pm, opts.pipeline);
   if (failed(pm.run(*module)))
     return failure();
-  if (emit == Stage::CnnOpt || emit == Stage::Linalg || emit == Stage::Llvm)
+  if (emit <= Stage::Llvm)
     return writeText(opts, printModule);
 
   std::string error;

@@ -1,0 +1,134 @@
+//===- ConvSchedule.cpp - tile sizes for convolutions on a CPU ------------===//
+
+#include "compiler/Transforms/ConvSchedule.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include <algorithm>
+#include <memory>
+
+using namespace convc;
+
+static constexpr llvm::StringLiteral kConvAttr = "convc.conv";
+
+void convc::setConvKind(mlir::Operation *op, ConvKind kind) {
+  mlir::Builder b(op->getContext());
+  op->setAttr(kConvAttr, b.getStringAttr(kind == ConvKind::Dense
+                                             ? "dense"
+                                             : "depthwise"));
+}
+
+std::optional<ConvKind> convc::getConvKind(mlir::Operation *op) {
+  auto attr = op->getAttrOfType<mlir::StringAttr>(kConvAttr);
+  if (!attr)
+    return std::nullopt;
+  return attr.getValue() == "dense" ? ConvKind::Dense : ConvKind::Depthwise;
+}
+
+CpuDesc convc::describeCpu(llvm::StringRef cpu) {
+  bool avx512 = false, avx2 = false;
+  if (cpu == "native") {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    avx512 = features.lookup("avx512f");
+    avx2 = features.lookup("avx2") && features.lookup("fma");
+  } else {
+    llvm::InitializeNativeTarget();
+    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    std::string error;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (target) {
+      std::unique_ptr<llvm::MCSubtargetInfo> sti(
+          target->createMCSubtargetInfo(triple, cpu, ""));
+      avx512 = sti && sti->checkFeatures("+avx512f");
+      avx2 = sti && sti->checkFeatures("+avx2,+fma");
+    }
+  }
+  CpuDesc desc;
+  if (avx512) {
+    desc.vectorBits = 512;
+    desc.vectorRegisters = 32;
+    desc.l2Bytes = 1024 * 1024;
+  } else if (!avx2) {
+    desc.vectorBits = 128;
+  }
+  return desc;
+}
+
+/// The largest divisor of `n` that is at most `limit` and a multiple of
+/// `multipleOf`; without one, the largest divisor at most `limit`.
+static int64_t largestDivisor(int64_t n, int64_t limit,
+                              int64_t multipleOf = 1) {
+  for (int64_t d = std::min(n, limit); d >= 1; --d)
+    if (n % d == 0 && d % multipleOf == 0)
+      return d;
+  return multipleOf <= 1 ? 1 : largestDivisor(n, limit);
+}
+
+/// The vectors a row of `width` floats takes in `lanes`-wide registers.
+static int64_t vectorsFor(int64_t width, int64_t lanes) {
+  return (width + lanes - 1) / lanes;
+}
+
+/// The row width of the micro-kernel: a divisor of the output row that LLVM
+/// keeps in whole registers, i.e. at most one register (widened when
+/// short) or a multiple of the register width (a longer row of another
+/// width is split into pieces of 16, 8, 4... lanes, a register each). Among
+/// those, the one that wastes the fewest lanes, the widest among equals, at
+/// most two registers.
+static int64_t chooseRowTile(int64_t ow, int64_t lanes) {
+  int64_t best = 1;
+  double bestUse = 0;
+  for (int64_t d = 1; d <= std::min(ow, 2 * lanes); ++d) {
+    if (ow % d || (d > lanes && d % lanes))
+      continue;
+    double use = double(d) / double(vectorsFor(d, lanes) * lanes);
+    if (use >= bestUse) {
+      best = d;
+      bestUse = use;
+    }
+  }
+  return best;
+}
+
+ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
+  int64_t lanes = std::max<int64_t>(1, cpu.vectorBits / 32);
+  // Registers left for accumulators once the input rows and broadcast
+  // weights of one step have theirs.
+  int64_t accumulators = std::max<int64_t>(4, cpu.vectorRegisters - 4);
+  int64_t owr = chooseRowTile(s.ow, lanes);
+  int64_t rowVectors = vectorsFor(owr, lanes);
+  ConvTiles t;
+  if (s.kind == ConvKind::Dense) {
+    // An outer product per tap and input channel: fr weights broadcast
+    // against one input row; fr x rowVectors accumulators.
+    int64_t fr = largestDivisor(
+        s.ch, std::max<int64_t>(1, std::min<int64_t>(16, accumulators /
+                                                            rowVectors)));
+    // Cache block: the weights of `fb` filters in half of L2, the input
+    // rows of `ohb` output rows in a quarter of it.
+    int64_t filterBytes = std::max<int64_t>(1, s.c * s.taps * 4);
+    int64_t fb = largestDivisor(
+        s.ch, std::max<int64_t>(fr, cpu.l2Bytes / 2 / filterBytes), fr);
+    int64_t rowBytes = std::max<int64_t>(1, s.c * s.inputWidth * 4);
+    int64_t rows = std::max<int64_t>(1, cpu.l2Bytes / 4 / rowBytes -
+                                            (s.kernelRows - 1));
+    int64_t ohb = largestDivisor(s.oh, rows);
+    t.block = {1, fb, ohb, 0};
+    t.reg = {1, fr, 1, owr};
+    return t;
+  }
+  // Depthwise: one channel at a time, several rows of accumulators so that
+  // each loaded input row feeds more than one FMA chain.
+  int64_t ohr = largestDivisor(
+      s.oh, std::max<int64_t>(1, std::min<int64_t>(8, accumulators / 2 /
+                                                          rowVectors)));
+  t.block = {1, 1, 0, 0};
+  t.reg = {1, 1, ohr, owr};
+  return t;
+}

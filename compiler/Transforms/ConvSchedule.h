@@ -1,0 +1,66 @@
+//===- ConvSchedule.h - tile sizes for convolutions on a CPU ----*- C++ -*-===//
+//
+// convc's cost model for the tap-sum convolutions that `convc-implicit-gemm`
+// creates: from the shape of a convolution and a description of the CPU
+// (vector width, vector registers, cache sizes) it picks the tile sizes of
+// the cache-level loops and of the register-level micro-kernel. The model
+// is plain C++ so that it is tested on its own.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CONVC_TRANSFORMS_CONVSCHEDULE_H
+#define CONVC_TRANSFORMS_CONVSCHEDULE_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <optional>
+
+namespace mlir {
+class Operation;
+} // namespace mlir
+
+namespace convc {
+
+/// The two tap-sum convolutions: dense, iterating (n, c, f, oh, ow), and
+/// depthwise, iterating (n, c, oh, ow).
+enum class ConvKind { Dense, Depthwise };
+
+/// Marks a tap-sum generic with its kind (attribute `convc.conv`).
+void setConvKind(mlir::Operation *op, ConvKind kind);
+std::optional<ConvKind> getConvKind(mlir::Operation *op);
+
+/// What the schedule needs to know about the target CPU.
+struct CpuDesc {
+  int64_t vectorBits = 256;
+  int64_t vectorRegisters = 16;
+  int64_t l1Bytes = 32 * 1024;
+  int64_t l2Bytes = 512 * 1024;
+};
+
+/// The CPU convc compiles for: `cpu` is an LLVM CPU name or "native".
+CpuDesc describeCpu(llvm::StringRef cpu);
+
+/// A convolution's output shape [n, ch, oh, ow] (ch = output channels), its
+/// reduction size c (input channels per output, 1 for depthwise), the number
+/// of kernel taps and rows, and the width of the padded input.
+struct ConvShape {
+  ConvKind kind;
+  int64_t n, ch, oh, ow;
+  int64_t c, taps, kernelRows, inputWidth;
+};
+
+/// Tile sizes over the output dims (n, ch, oh, ow); 0 = the whole dim.
+struct ConvTiles {
+  /// The cache-level tile: one iteration of the outer (parallel) loop nest.
+  llvm::SmallVector<int64_t, 4> block;
+  /// The register-level tile: the micro-kernel's accumulators.
+  llvm::SmallVector<int64_t, 4> reg;
+};
+
+/// Tile sizes that divide the dims they tile, so every tile is static.
+ConvTiles chooseConvTiles(const ConvShape &shape, const CpuDesc &cpu);
+
+} // namespace convc
+
+#endif // CONVC_TRANSFORMS_CONVSCHEDULE_H

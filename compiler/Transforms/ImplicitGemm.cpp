@@ -1,0 +1,197 @@
+//===- ImplicitGemm.cpp - 2-D convolutions as sums over kernel taps -------===//
+//
+// A convolution of a padded input x with a KH x KW kernel is a sum over the
+// kernel's taps t = (kh, kw):
+//
+//   out[n, f, oh, ow] += sum_t sum_c w[f, c, kh, kw] * x_t[n, c, oh, ow]
+//   x_t = x[:, :, kh*dh : ... : sh, kw*dw : ... : sw]   (a strided view)
+//
+// Each tap is a GEMM over c with the view x_t read in place, so the
+// rewritten op is one linalg.generic whose operands are the taps' views of
+// the input and slices of the kernel. Every indexing map is a projected
+// permutation: the op tiles along any dimension and vectorizes with the
+// output's W dimension in the vector lanes, and no im2col buffer is ever
+// written. Depthwise convolutions are the same sum without the reduction
+// over c.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/ConvSchedule.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace convc {
+#define GEN_PASS_DEF_IMPLICITGEMMPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace convc
+
+using namespace mlir;
+using namespace convc;
+
+namespace {
+
+/// The slice of `source` at `offsets` with `sizes` and `strides`, typed
+/// `resultShape` (which may drop unit dims of `sizes`).
+Value slice(OpBuilder &b, Location loc, Value source, ArrayRef<int64_t> offsets,
+            ArrayRef<int64_t> sizes, ArrayRef<int64_t> strides,
+            ArrayRef<int64_t> resultShape) {
+  auto type = cast<RankedTensorType>(source.getType());
+  auto resultType = RankedTensorType::get(resultShape, type.getElementType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, resultType, source, ValueRange{}, ValueRange{}, ValueRange{},
+      b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(sizes),
+      b.getDenseI64ArrayAttr(strides));
+}
+
+/// out + sum_i in[2i] * in[2i+1], with `contract` so that LLVM forms FMAs.
+void tapSumBody(OpBuilder &b, Location loc, ValueRange args) {
+  auto fm = arith::FastMathFlagsAttr::get(b.getContext(),
+                                          arith::FastMathFlags::contract);
+  Value sum;
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    Value m = arith::MulFOp::create(b, loc, args[i], args[i + 1], fm);
+    sum = sum ? arith::AddFOp::create(b, loc, sum, m, fm).getResult() : m;
+  }
+  linalg::YieldOp::create(
+      b, loc, arith::AddFOp::create(b, loc, args.back(), sum, fm).getResult());
+}
+
+/// The dense kernel [F, C, KH, KW] packed as [C, KH, KW, F]: at each input
+/// channel the micro-kernel reads, for every tap, the weights of a block of
+/// consecutive output channels, and they are then contiguous. Constant
+/// kernels (the usual case) are packed at compile time.
+Value packDenseKernel(OpBuilder &b, Location loc, Value w) {
+  auto type = cast<RankedTensorType>(w.getType());
+  ArrayRef<int64_t> s = type.getShape();
+  int64_t f = s[0], c = s[1], kh = s[2], kw = s[3];
+  auto packedType =
+      RankedTensorType::get({c, kh, kw, f}, type.getElementType());
+  DenseElementsAttr attr;
+  if (matchPattern(w, m_Constant(&attr)) && type.getElementType().isF32()) {
+    SmallVector<float> in(attr.getValues<float>());
+    std::vector<float> out(in.size());
+    for (int64_t fi = 0; fi < f; ++fi)
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t k = 0; k < kh * kw; ++k)
+          out[(ci * kh * kw + k) * f + fi] = in[(fi * c + ci) * kh * kw + k];
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(out)));
+  }
+  Value init = tensor::EmptyOp::create(b, loc, packedType.getShape(),
+                                       type.getElementType());
+  return linalg::TransposeOp::create(b, loc, w, init,
+                                     ArrayRef<int64_t>{1, 2, 3, 0})
+      .getResult()[0];
+}
+
+/// Rewrites `conv` (dense: linalg.conv_2d_nchw_fchw; depthwise:
+/// linalg.depthwise_conv_2d_nchw_chw) as a tap-sum generic.
+LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
+                              ConvKind kind, ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations) {
+  Location loc = conv.getLoc();
+  Value x = conv.getDpsInputs()[0], w = conv.getDpsInputs()[1];
+  Value init = conv.getDpsInits()[0];
+  auto outType = cast<RankedTensorType>(init.getType());
+  if (!outType.hasStaticShape() ||
+      !cast<RankedTensorType>(x.getType()).hasStaticShape())
+    return failure();
+  ArrayRef<int64_t> os = outType.getShape();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
+  int64_t n = os[0], f = os[1], oh = os[2], ow = os[3];
+  bool dense = kind == ConvKind::Dense;
+  int64_t c = dense ? ws[1] : f, kh = ws[dense ? 2 : 1], kw = ws[dense ? 3 : 2];
+
+  MLIRContext *ctx = rewriter.getContext();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(conv);
+  // Dense dims (n, c, f, oh, ow); depthwise dims (n, c, oh, ow). The
+  // output's W comes last so that it is the vectors' lane dimension.
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap xMap, wMap, outMap;
+  if (dense) {
+    xMap = AffineMap::get(5, 0, {d(0), d(1), d(3), d(4)}, ctx);
+    wMap = AffineMap::get(5, 0, {d(1), d(2)}, ctx);
+    outMap = AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx);
+  } else {
+    xMap = AffineMap::getMultiDimIdentityMap(4, ctx);
+    wMap = AffineMap::get(4, 0, {d(1)}, ctx);
+    outMap = xMap;
+  }
+
+  if (dense)
+    w = packDenseKernel(rewriter, loc, w);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      operands.push_back(slice(rewriter, loc, x,
+                               {0, 0, i * dilations[0], j * dilations[1]},
+                               {n, c, oh, ow}, {1, 1, strides[0], strides[1]},
+                               {n, c, oh, ow}));
+      if (dense)
+        operands.push_back(slice(rewriter, loc, w, {0, i, j, 0}, {c, 1, 1, f},
+                                 {1, 1, 1, 1}, {c, f}));
+      else
+        operands.push_back(
+            slice(rewriter, loc, w, {0, i, j}, {c, 1, 1}, {1, 1, 1}, {c}));
+      maps.push_back(xMap);
+      maps.push_back(wMap);
+    }
+  }
+  maps.push_back(outMap);
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  if (dense)
+    iters.insert(iters.begin() + 1, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{outType}, operands, ValueRange{init}, maps,
+      iters, [](OpBuilder &b, Location l, ValueRange args) {
+        tapSumBody(b, l, args);
+      });
+  setConvKind(generic, kind);
+  rewriter.replaceOp(conv, generic.getResults());
+  return success();
+}
+
+SmallVector<int64_t> attrValues(DenseIntElementsAttr attr) {
+  return llvm::to_vector(llvm::map_range(
+      attr.getValues<APInt>(), [](const APInt &v) { return v.getSExtValue(); }));
+}
+
+struct DenseConv : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    return rewriteAsTapSum(rewriter, op, ConvKind::Dense,
+                           attrValues(op.getStrides()),
+                           attrValues(op.getDilations()));
+  }
+};
+
+struct DepthwiseConv : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
+                                PatternRewriter &rewriter) const override {
+    return rewriteAsTapSum(rewriter, op, ConvKind::Depthwise,
+                           attrValues(op.getStrides()),
+                           attrValues(op.getDilations()));
+  }
+};
+
+struct ImplicitGemmPass
+    : convc::impl::ImplicitGemmPassBase<ImplicitGemmPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DenseConv, DepthwiseConv>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,288 @@
+//===- TileAndVectorize.cpp - cache and register tiles, then vectors ------===//
+//
+// The CPU schedule of the tap-sum convolutions (convc-implicit-gemm):
+//
+//   scf.forall  over cache blocks of (n, ch, oh, ow)      [ConvTiles::block]
+//     scf.for   over register tiles of (n, ch, oh, ow)    [ConvTiles::reg]
+//       scf.for over the input channels c (dense only), one at a time
+//         the tile of the convolution as vector FMAs
+//       the epilogue on the same register tile
+//
+// The epilogue is the convolution's bias (the broadcast it accumulates
+// onto) and the chain of element-wise ops that consume only its result
+// (activations, a residual add): they are fused into both tile levels, so
+// the output is written once, after the activation. Tile sizes come from
+// the cost model in ConvSchedule.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/ConvSchedule.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace convc {
+#define GEN_PASS_DEF_TILEANDVECTORIZEPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace convc
+
+using namespace mlir;
+using namespace convc;
+
+namespace {
+
+/// An element-wise generic over the same 4-D space as `producer`'s result
+/// that reads it through an identity map.
+bool isEpilogueOf(linalg::GenericOp op, Value producer) {
+  if (op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      op->getResult(0).getType() != producer.getType())
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if ((operand.get() == producer || op.isDpsInit(&operand)) &&
+        !op.getMatchingIndexingMap(&operand).isIdentity())
+      return false;
+  return true;
+}
+
+/// The shape the cost model sees.
+ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
+  SmallVector<int64_t> r = conv.getStaticLoopRanges();
+  // Dense (n, c, f, oh, ow) or depthwise (n, c, oh, ow).
+  ConvShape s = kind == ConvKind::Dense
+                    ? ConvShape{kind, r[0], r[2], r[3], r[4], r[1], 0, 0, 0}
+                    : ConvShape{kind, r[0], r[1], r[2], r[3], 1, 0, 0, 0};
+  s.taps = conv.getNumDpsInputs() / 2;
+  llvm::SmallDenseSet<int64_t> rowOffsets;
+  for (Value in : conv.getDpsInputs()) {
+    // The input's views are 4-D; the kernel's slices have lower rank.
+    auto view = in.getDefiningOp<tensor::ExtractSliceOp>();
+    if (!view || view.getType().getRank() != 4)
+      continue;
+    rowOffsets.insert(view.getStaticOffsets()[2]);
+    s.inputWidth = view.getSourceType().getDimSize(3);
+  }
+  s.kernelRows = std::max<int64_t>(1, rowOffsets.size());
+  return s;
+}
+
+SmallVector<OpFoldResult> foldResults(OpBuilder &b, ArrayRef<int64_t> v) {
+  return llvm::to_vector(llvm::map_range(
+      v, [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); }));
+}
+
+/// Tile sizes over (n, ch, oh, ow) as sizes over `root`'s loops: a dense
+/// convolution has its reduction loop second.
+SmallVector<int64_t> loopTileSizes(Operation *root, ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> loops(sizes);
+  if (getConvKind(root) == ConvKind::Dense)
+    loops.insert(loops.begin() + 1, 0);
+  return loops;
+}
+
+/// Tiles `root` and fuses into the tile the producers in `fusable`; returns
+/// the tiled ops (the tiled root first) or failure.
+FailureOr<SmallVector<Operation *>>
+tileAndFuse(RewriterBase &rewriter, Operation *root,
+            const llvm::SmallPtrSetImpl<Operation *> &fusable,
+            ArrayRef<int64_t> sizes, scf::SCFTilingOptions::LoopType loop) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(foldResults(rewriter, loopTileSizes(root, sizes)))
+      .setLoopType(loop);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (fusable.contains(producer.getOwner()))
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        return std::nullopt;
+      });
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(root), options);
+  if (failed(result))
+    return failure();
+  for (OpResult r : root->getResults())
+    rewriter.replaceAllUsesWith(r, result->replacements.lookup(r));
+  return SmallVector<Operation *>(result->tiledAndFusedOps.begin(),
+                                  result->tiledAndFusedOps.end());
+}
+
+/// transpose(broadcast(x)) -> broadcast(shape_cast(x)) when the transpose
+/// keeps the dims x provides in their order. This is how the vectorizer
+/// broadcasts a column (a weight per output channel) across the lanes; as
+/// a transpose it would be lowered element by element, as a broadcast it
+/// is one splat per row.
+struct BroadcastThenTranspose : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto bcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    VectorType type = op.getResultVectorType();
+    if (!bcast || type.isScalable())
+      return failure();
+    auto srcType = dyn_cast<VectorType>(bcast.getSourceType());
+    if (!srcType) {
+      rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, type,
+                                                       bcast.getSource());
+      return success();
+    }
+    VectorType mid = bcast.getResultVectorType();
+    int64_t lead = mid.getRank() - srcType.getRank();
+    // The dims of the broadcast's result that carry x's data.
+    SmallVector<bool> fromSource(mid.getRank(), false);
+    for (int64_t i = 0; i < srcType.getRank(); ++i)
+      fromSource[lead + i] = srcType.getDimSize(i) != 1;
+    SmallVector<int64_t> shape;
+    int64_t last = -1;
+    for (int64_t d : op.getPermutation()) {
+      if (fromSource[d]) {
+        if (d < last)
+          return failure();
+        last = d;
+      }
+      shape.push_back(fromSource[d] ? mid.getDimSize(d) : 1);
+    }
+    Value cast = vector::ShapeCastOp::create(
+        rewriter, op.getLoc(), VectorType::get(shape, type.getElementType()),
+        bcast.getSource());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, type, cast);
+    return success();
+  }
+};
+
+/// Schedules one tap-sum convolution and its epilogue; returns the ops of
+/// the innermost tile, to be vectorized.
+FailureOr<SmallVector<Operation *>>
+scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
+             const CpuDesc &cpu) {
+  ConvKind kind = *getConvKind(conv);
+  ConvTiles tiles = chooseConvTiles(convShape(conv, kind), cpu);
+
+  // The epilogue: the accumulator's initial value and the chain of
+  // element-wise consumers.
+  llvm::SmallPtrSet<Operation *, 8> fusable;
+  fusable.insert(conv);
+  if (Operation *init = conv.getDpsInits()[0].getDefiningOp())
+    if (isa<linalg::BroadcastOp, linalg::FillOp>(init))
+      fusable.insert(init);
+  Operation *root = conv;
+  while (root->hasOneUse()) {
+    auto user = dyn_cast<linalg::GenericOp>(*root->user_begin());
+    if (!user || !isEpilogueOf(user, root->getResult(0)))
+      break;
+    fusable.insert(user);
+    root = user;
+  }
+
+  FailureOr<SmallVector<Operation *>> block =
+      tileAndFuse(rewriter, root, fusable, tiles.block,
+                  scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(block))
+    return failure();
+  // The untiled ops are dead now; the final clean-up erases them.
+  fusable.clear();
+  fusable.insert(block->begin(), block->end());
+  FailureOr<SmallVector<Operation *>> reg =
+      tileAndFuse(rewriter, block->front(), fusable, tiles.reg,
+                  scf::SCFTilingOptions::LoopType::ForOp);
+  if (failed(reg))
+    return failure();
+  SmallVector<Operation *> inner = *reg;
+  if (kind == ConvKind::Depthwise)
+    return inner;
+
+  // The reduction over input channels, one channel per step: the register
+  // tile of accumulators stays live across the loop.
+  auto *it = llvm::find_if(
+      inner, [](Operation *op) { return getConvKind(op).has_value(); });
+  if (it == inner.end())
+    return failure();
+  auto tiledConv = cast<TilingInterface>(*it);
+  scf::SCFTilingOptions reduction;
+  reduction.setTileSizes(foldResults(rewriter, {0, 1}));
+  reduction.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(tiledConv);
+  FailureOr<scf::SCFTilingResult> r =
+      scf::tileUsingSCF(rewriter, tiledConv, reduction);
+  if (failed(r))
+    return failure();
+  rewriter.replaceOp(tiledConv, r->replacements);
+  *it = r->tiledOps.back();
+  return inner;
+}
+
+struct TileAndVectorizePass
+    : convc::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
+  using TileAndVectorizePassBase::TileAndVectorizePassBase;
+
+  void runOnOperation() override {
+    CpuDesc cpu;
+    cpu.vectorBits = vectorBits;
+    cpu.vectorRegisters = vectorRegisters;
+    cpu.l1Bytes = l1KiB * 1024;
+    cpu.l2Bytes = l2KiB * 1024;
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    SmallVector<linalg::GenericOp> convs;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (getConvKind(op) && op.hasPureTensorSemantics() &&
+          !op.hasDynamicShape())
+        convs.push_back(op);
+    });
+    SmallVector<Operation *> toVectorize;
+    for (linalg::GenericOp conv : convs) {
+      FailureOr<SmallVector<Operation *>> inner =
+          scheduleConv(rewriter, conv, cpu);
+      if (failed(inner)) {
+        conv.emitError("convc: cannot tile this convolution");
+        return signalPassFailure();
+      }
+      llvm::append_range(toVectorize, *inner);
+    }
+
+    for (Operation *op : toVectorize) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp || linalgOp.hasDynamicShape())
+        continue;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> v =
+          linalg::vectorize(rewriter, op);
+      if (failed(v)) {
+        op->emitError("convc: cannot vectorize this tile");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, v->replacements);
+    }
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<BroadcastThenTranspose>(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateSinkVectorOpsPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

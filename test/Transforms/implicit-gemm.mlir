@@ -1,0 +1,69 @@
+// RUN: convc-opt %s -convc-implicit-gemm -split-input-file | FileCheck %s
+
+// A strided, dilated 2x2 convolution: one strided view of the input and one
+// [C, F] kernel slice per tap (the kernel packed as [C, KH, KW, F] at
+// compile time: w[f, c, kh, kw] = 1000f + 100c + 10kh + kw), summed.
+// Output 1x2x2x3 from 1x3x6x8 with stride [2, 3], dilation [2, 1].
+// CHECK-LABEL: func.func @dense
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x6x8xf32>
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+03], [1.000000e+00, 1.001000e+03]], {{\[\[}}1.000000e+01, 1.010000e+03], [1.100000e+01, 1.011000e+03]]], {{\[\[\[}}1.000000e+02, 1.100000e+03]{{.*}} : tensor<3x2x2x2xf32>
+// CHECK-DAG: %[[X00:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 3, 2, 3] [1, 1, 2, 3]
+// CHECK-DAG: %[[W00:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0] [3, 1, 1, 2] [1, 1, 1, 1] : tensor<3x2x2x2xf32> to tensor<3x2xf32>
+// CHECK-DAG: %[[X01:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [1, 3, 2, 3] [1, 1, 2, 3]
+// CHECK-DAG: %[[X10:.*]] = tensor.extract_slice %[[X]][0, 0, 2, 0] [1, 3, 2, 3] [1, 1, 2, 3]
+// CHECK-DAG: %[[X11:.*]] = tensor.extract_slice %[[X]][0, 0, 2, 1] [1, 3, 2, 3] [1, 1, 2, 3]
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[X00]], %[[W00]], %[[X01]], %{{.*}}, %[[X10]], %{{.*}}, %[[X11]], %{{.*}} :
+// CHECK-SAME: convc.conv = "dense"
+// CHECK: arith.mulf {{.*}} fastmath<contract>
+// CHECK-COUNT-3: arith.addf {{.*}} fastmath<contract>
+// CHECK: %[[ACC:.*]] = arith.addf %out, {{.*}} fastmath<contract>
+// CHECK: linalg.yield %[[ACC]]
+// CHECK-NOT: linalg.conv
+#w = dense<[[[[0.0, 1.0], [10.0, 11.0]], [[100.0, 101.0], [110.0, 111.0]], [[200.0, 201.0], [210.0, 211.0]]],
+            [[[1000.0, 1001.0], [1010.0, 1011.0]], [[1100.0, 1101.0], [1110.0, 1111.0]], [[1200.0, 1201.0], [1210.0, 1211.0]]]]> : tensor<2x3x2x2xf32>
+func.func @dense(%x: tensor<1x3x6x8xf32>, %init: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %w = arith.constant #w
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x3x6x8xf32>, tensor<2x3x2x2xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  return %r : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// A kernel that is not a constant is packed at run time.
+// CHECK-LABEL: func.func @runtime_kernel
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x3x3x4xf32>) permutation = [1, 2, 3, 0]
+// CHECK: linalg.generic {{.*}}convc.conv = "dense"
+func.func @runtime_kernel(%x: tensor<1x3x5x5xf32>, %w: tensor<4x3x3x3xf32>, %init: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x3x5x5xf32>, tensor<4x3x3x3xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %r : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Depthwise: no reduction; one [C] kernel slice per tap.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-COUNT-4: tensor.extract_slice %arg0
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: convc.conv = "depthwise"
+// CHECK-NOT: linalg.depthwise
+func.func @depthwise(%x: tensor<1x5x4x4xf32>, %w: tensor<5x2x2xf32>, %init: tensor<1x5x3x3xf32>) -> tensor<1x5x3x3xf32> {
+  %r = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x5x4x4xf32>, tensor<5x2x2xf32>) outs(%init : tensor<1x5x3x3xf32>) -> tensor<1x5x3x3xf32>
+  return %r : tensor<1x5x3x3xf32>
+}
+
+// -----
+
+// Grouped convolutions keep their named op.
+// CHECK-LABEL: func.func @grouped
+// CHECK: linalg.conv_2d_ngchw_gfchw
+func.func @grouped(%x: tensor<1x2x2x4x4xf32>, %w: tensor<2x3x2x3x3xf32>, %init: tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x2x2x4x4xf32>, tensor<2x3x2x3x3xf32>) outs(%init : tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32>
+  return %r : tensor<1x2x3x2x2xf32>
+}
