@@ -1,6 +1,7 @@
 /*===- model.c - checked calls into a compiled model ----------------------===*/
 
 #include "convc/runtime.h"
+#include "cuda_run.h"
 
 #include <stdlib.h>
 
@@ -75,8 +76,12 @@ convc_status *convc_model_run(const convc_model_info *model,
                              "convc_model_run: null model or tensor array");
   int32_t n = model->num_inputs + model->num_outputs;
   void **buffers = malloc(sizeof(void *) * (size_t)(n ? n : 1));
-  if (!buffers)
+  size_t *bytes = malloc(sizeof(size_t) * (size_t)(n ? n : 1));
+  if (!buffers || !bytes) {
+    free(buffers);
+    free(bytes);
     return convc_status_make(CONVC_OUT_OF_MEMORY, "out of memory");
+  }
   for (int32_t i = 0; i < n; ++i) {
     int is_input = i < model->num_inputs;
     const convc_tensor_info *info =
@@ -86,11 +91,18 @@ convc_status *convc_model_run(const convc_model_info *model,
     convc_status *s = check(is_input ? "input" : "output", info, t);
     if (s) {
       free(buffers);
+      free(bytes);
       return s;
     }
     buffers[i] = t->data;
+    bytes[i] = convc_tensor_numel(t) * convc_dtype_size(t->dtype);
   }
-  model->run(buffers);
+  convc_status *s = NULL;
+  if (model->device == CONVC_DEVICE_CUDA)
+    s = convc_cuda_run(model, buffers, bytes);
+  else
+    model->run(buffers);
   free(buffers);
-  return NULL;
+  free(bytes);
+  return s;
 }

@@ -33,3 +33,15 @@ config.substitutions.append(
 config.substitutions.append(
     ("%examples", os.path.join(config.convc_src_root, "examples")))
 config.environment["CONVC"] = os.path.join(config.convc_obj_root, "bin", "convc")
+
+# CUDA: ptxas checks every PTX convc writes; GPU execution needs a driver.
+cuda_bin = os.path.join(os.environ.get("CUDA_PATH", "/usr/local/cuda"), "bin")
+if os.path.exists(os.path.join(cuda_bin, "ptxas")):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", os.path.join(cuda_bin, "ptxas")))
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -14,15 +14,15 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void convc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<cnn::CnnDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
+  // The host side of a CUDA build embeds its PTX (gpu.binary) and launches
+  // kernels (gpu.launch_func): the GPU and NVVM translations handle those.
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
 }
 
 void convc::registerAllPasses() {

@@ -6,9 +6,12 @@
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 
@@ -18,7 +21,7 @@ static const std::pair<Stage, const char *> kStages[] = {
     {Stage::Ast, "ast"},        {Stage::Cnn, "cnn"},
     {Stage::Dot, "dot"},        {Stage::CnnOpt, "cnn-opt"},
     {Stage::Linalg, "linalg"},  {Stage::Vector, "vector"},
-    {Stage::Llvm, "llvm"},
+    {Stage::Ptx, "ptx"},        {Stage::Llvm, "llvm"},
     {Stage::LlvmIr, "llvm-ir"}, {Stage::Asm, "asm"},
     {Stage::Obj, "obj"},        {Stage::Exe, "exe"},
 };
@@ -28,6 +31,20 @@ std::optional<Stage> parseStage(llvm::StringRef name) {
     if (name == n)
       return stage;
   return std::nullopt;
+}
+
+std::optional<Target> parseTarget(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Target>>(name)
+      .Case("cpu", Target::Cpu)
+      .Case("cuda", Target::Cuda)
+      .Case("cuda-host", Target::CudaHost)
+      .Default(std::nullopt);
+}
+
+bool isKnownGpuArch(llvm::StringRef arch) {
+  return llvm::is_contained({"sm_70", "sm_75", "sm_80", "sm_86", "sm_87",
+                             "sm_89", "sm_90"},
+                            arch);
 }
 
 std::string stageList() {
@@ -55,8 +72,13 @@ void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
 
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
+  // The GPU pipeline maps linalg ops itself.
+  if (options.target == Target::Cuda)
+    return;
   pm.addPass(createImplicitGemmPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.target == Target::CudaHost)
+    return;
   CpuDesc cpu = describeCpu(options.cpu);
   TileAndVectorizePassOptions tiling;
   tiling.vectorBits = cpu.vectorBits;
@@ -68,12 +90,9 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
-  // Keep each register tile's accumulators out of memory across the
-  // reduction loop (hoist the read/write pairs of loop-carried tiles).
-  addPipeline(pm, "loop-invariant-subset-hoisting");
-  // Bufferize with identity layouts at the function boundary, turn the
-  // returned buffers into output arguments, and free every temporary.
+/// Bufferizes with identity layouts at the function boundary, turns the
+/// returned buffers into output arguments, and frees every temporary.
+static void addBufferization(OpPassManager &pm) {
   addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "buffer-results-to-out-params{hoist-static-allocs "
@@ -81,23 +100,96 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm, const PipelineOptions &) {
                   "canonicalize,cse,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref");
   pm.addPass(createMemrefCopyToLinalgPass());
-  // Loops, then the LLVM dialect. Vector transfers are unrolled in full
-  // (a partial unroll allocates stack inside loops); contractions become
-  // outer products of FMAs. Math ops LLVM has no intrinsic for (tanh)
-  // become libm calls. scf-to-cf must follow memref-to-llvm.
+}
+
+/// Every linalg op as parallel loops mapped to blocks and threads, then
+/// gpu.launch ops in the host function.
+static void addGpuMapping(OpPassManager &pm) {
+  addPipeline(pm, "func.func(convert-linalg-to-parallel-loops),"
+                  "fold-memref-alias-ops,canonicalize");
+  pm.addNestedPass<func::FuncOp>(createGpuMapLoopsPass());
+  addPipeline(pm, "func.func(convert-parallel-loops-to-gpu),lower-affine,"
+                  "canonicalize,cse");
+}
+
+#ifndef CONVC_CUDA_PATH
+#define CONVC_CUDA_PATH "/usr/local/cuda"
+#endif
+
+void buildLinalgToPtxPipeline(OpPassManager &pm,
+                              const PipelineOptions &options) {
+  addBufferization(pm);
+  addGpuMapping(pm);
+  // Kernels to NVVM, then PTX (format isa needs no toolkit; libdevice
+  // from the toolkit provides the math functions). Empty PTX features
+  // pick the chip's minimum PTX version.
+  std::string libdevice = CONVC_CUDA_PATH "/nvvm/libdevice/libdevice.10.bc";
+  std::string attach = "nvvm-attach-target{chip=" + options.gpuArch + " O=3";
+  if (llvm::sys::fs::exists(libdevice))
+    attach += " l=" + libdevice;
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGpuMergeModulesPass());
+  addPipeline(pm, attach + "},"
+                  "gpu.module(expand-strided-metadata,lower-affine,"
+                  "convert-scf-to-cf,"
+                  "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                  "canonicalize,cse,reconcile-unrealized-casts),"
+                  "gpu-module-to-binary{format=isa toolkit=" CONVC_CUDA_PATH
+                  "}");
+}
+
+/// Loops (and vectors) to the LLVM dialect on the host. Vector transfers
+/// are unrolled in full (a partial unroll allocates stack inside loops);
+/// contractions become outer products of FMAs. Math ops LLVM has no
+/// intrinsic for (tanh) become libm calls. scf-to-cf must follow
+/// memref-to-llvm. A CUDA host allocates through the runtime
+/// (`use-generic-functions`: memory the GPU can read) and launches kernels.
+static void addHostLowering(OpPassManager &pm, bool cuda) {
   addPipeline(pm, "scf-forall-to-for,fold-memref-alias-ops,"
                   "convert-vector-to-scf{full-unroll=true},"
                   "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-vector-to-llvm{vector-contract-lowering="
                   "outerproduct},"
-                  "expand-strided-metadata,lower-affine,"
-                  "finalize-memref-to-llvm,convert-scf-to-cf,"
+                  "expand-strided-metadata,lower-affine");
+  if (cuda)
+    addPipeline(pm, "convert-scf-to-cf,"
+                    "finalize-memref-to-llvm{use-generic-functions=1},"
+                    "gpu-to-llvm{use-bare-pointers-for-host=1 "
+                    "use-bare-pointers-for-kernels=1}");
+  else
+    addPipeline(pm, "finalize-memref-to-llvm");
+  addPipeline(pm, "convert-scf-to-cf,"
                   "convert-math-to-llvm,convert-math-to-libm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                   "convert-arith-to-llvm,convert-cf-to-llvm,"
                   "convert-index-to-llvm,convert-ub-to-llvm,"
                   "reconcile-unrealized-casts,"
                   "canonicalize,cse");
+  if (cuda)
+    pm.addPass(createCudaConstantsPass());
+}
+
+void buildLinalgToLlvmPipeline(OpPassManager &pm,
+                               const PipelineOptions &options) {
+  switch (options.target) {
+  case Target::Cuda:
+    buildLinalgToPtxPipeline(pm, options);
+    addHostLowering(pm, /*cuda=*/true);
+    return;
+  case Target::CudaHost:
+    addBufferization(pm);
+    addGpuMapping(pm);
+    pm.addPass(createGpuLaunchToLoopsPass());
+    addHostLowering(pm, /*cuda=*/false);
+    return;
+  case Target::Cpu:
+    // Keep each register tile's accumulators out of memory across the
+    // reduction loop (hoist the read/write pairs of loop-carried tiles).
+    addPipeline(pm, "loop-invariant-subset-hoisting");
+    addBufferization(pm);
+    addHostLowering(pm, /*cuda=*/false);
+    return;
+  }
 }
 
 void registerConvcPipelines() {

@@ -23,6 +23,7 @@ enum class Stage {
   CnnOpt, // after the graph passes (batch-norm folding)
   Linalg, // linalg on tensors
   Vector, // convolutions tiled, fused and vectorized, still on tensors
+  Ptx,    // the kernels of a CUDA build as PTX text
   Llvm,   // bufferized and lowered to the LLVM dialect
   LlvmIr, // LLVM IR after LLVM's optimizer
   Asm,    // target assembly
@@ -34,9 +35,21 @@ std::optional<Stage> parseStage(llvm::StringRef name);
 /// "ast, cnn, linalg, ..." for help texts and errors.
 std::string stageList();
 
+/// What the model runs on.
+enum class Target {
+  Cpu,      // the host CPU
+  Cuda,     // NVIDIA GPUs: PTX kernels launched by the runtime
+  CudaHost, // the CUDA schedule with every launch run as loops on the CPU
+};
+
+std::optional<Target> parseTarget(llvm::StringRef name);
+
 /// Everything that configures a compile; one command line gives one.
 struct PipelineOptions {
   Stage emit = Stage::Exe;
+  Target target = Target::Cpu;
+  /// GPU architecture of a CUDA build: sm_70 ... sm_90.
+  std::string gpuArch = "sm_80";
   /// Target CPU for LLVM ("native" = the machine convc runs on).
   std::string cpu = "native";
   /// LLVM optimisation level, 0-3.
@@ -49,11 +62,19 @@ void buildCnnOptPipeline(mlir::OpPassManager &pm,
 /// cnn -> linalg on tensors.
 void buildCnnToLinalgPipeline(mlir::OpPassManager &pm,
                               const PipelineOptions &options);
+/// The GPU architectures convc compiles for.
+bool isKnownGpuArch(llvm::StringRef arch);
+
 /// linalg on tensors -> convolutions tiled for the CPU's caches and
 /// registers, epilogues fused, vectorized.
 void buildLinalgToVectorPipeline(mlir::OpPassManager &pm,
                                  const PipelineOptions &options);
-/// tiled linalg and vector ops on tensors -> LLVM dialect. The model function takes one pointer
+/// linalg on tensors -> host code with gpu.launch_func and the kernels as
+/// gpu.binary objects holding PTX (Target::Cuda only).
+void buildLinalgToPtxPipeline(mlir::OpPassManager &pm,
+                              const PipelineOptions &options);
+/// tiled linalg and vector ops on tensors -> LLVM dialect; for CUDA, the
+/// whole GPU pipeline. The model function takes one pointer
 /// per input, then one per output (bare-pointer convention), returns void.
 void buildLinalgToLlvmPipeline(mlir::OpPassManager &pm,
                                const PipelineOptions &options);

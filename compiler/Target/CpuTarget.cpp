@@ -11,6 +11,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
@@ -107,11 +108,11 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
   llvm::LLVMContext &ctx = m.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
+  llvm::Type *i32 = b.getInt32Ty();
   auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, i32},
                                               "convc_tensor_info");
   auto *modelInfo = llvm::StructType::create(
-      ctx, {ptr, i32, i32, ptr, ptr, ptr}, "convc_model_info");
+      ctx, {ptr, i32, i32, ptr, ptr, ptr, i32}, "convc_model_info");
   auto privateConst = [&](llvm::Constant *init, const llvm::Twine &name) {
     return new llvm::GlobalVariable(m, init->getType(), true,
                                     llvm::GlobalValue::PrivateLinkage, init,
@@ -135,7 +136,6 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
     return privateConst(llvm::ConstantArray::get(arrayTy, elems),
                         llvm::Twine("convc.") + kind);
   };
-  (void)i64;
 
   // void convc_model_entry(void **buffers) { model(buffers[0], ...); }
   llvm::Function *model = m.getFunction(sig.name);
@@ -158,7 +158,9 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
       {b.CreateGlobalString(sig.name, "", 0, &m),
        llvm::ConstantInt::get(i32, sig.inputs.size()),
        llvm::ConstantInt::get(i32, sig.outputs.size()),
-       infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"), run});
+       infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"), run,
+       llvm::ConstantInt::get(i32, sig.cuda ? CONVC_DEVICE_CUDA
+                                            : CONVC_DEVICE_CPU)});
   new llvm::GlobalVariable(m, modelInfo, true,
                            llvm::GlobalValue::ExternalLinkage, desc, symbol);
 }
@@ -187,6 +189,12 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
   addDescriptor(*llvmModule, sig, symbol);
+  std::string broken;
+  llvm::raw_string_ostream brokenOs(broken);
+  if (llvm::verifyModule(*llvmModule, &brokenOs)) {
+    emitError(module.getLoc()) << "convc: invalid LLVM IR: " << broken;
+    return nullptr;
+  }
 
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;

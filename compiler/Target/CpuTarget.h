@@ -25,6 +25,8 @@ struct ModelSignature {
   };
   std::string name;
   std::vector<Tensor> inputs, outputs;
+  /// Kernels launched on a CUDA GPU (the runtime stages the tensors).
+  bool cuda = false;
 };
 
 /// Reads the signature of the model function (the public `func.func` with

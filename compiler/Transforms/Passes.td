@@ -73,4 +73,57 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
                            "::mlir::affine::AffineDialect"];
 }
 
+def GpuMapLoopsPass : Pass<"convc-gpu-map-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile parallel loops and map them to GPU blocks and threads";
+  let description = [{
+    Input: `scf.parallel` loops (from `convert-linalg-to-parallel-loops`).
+    Each outermost one is tiled (`threads-x` along its innermost dimension,
+    `threads-y` along the one before, 1 elsewhere); the tile loop is mapped
+    to blocks and the intra-tile loop to threads, innermost dimension to x,
+    then y and z; further dimensions and nested parallel loops are
+    sequential. Output: the loops with `mapping` attributes for
+    `convert-parallel-loops-to-gpu`.
+  }];
+  let options = [
+    Option<"threadsX", "threads-x", "int64_t", "32",
+           "Threads of a block along the innermost dimension">,
+    Option<"threadsY", "threads-y", "int64_t", "8",
+           "Threads of a block along the dimension before it">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def GpuLaunchToLoopsPass : Pass<"convc-gpu-launch-to-loops"> {
+  let summary = "Run gpu.launch bodies as loops on the host";
+  let description = [{
+    Input: `gpu.launch` ops without barriers or shared memory. Each becomes
+    loops over the grid's blocks and the block's threads with the body
+    inlined (block and thread ids are the loop indices), so the GPU
+    schedule's index arithmetic runs, and is tested, on the CPU.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def GpuMergeModulesPass : Pass<"convc-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    Input: the output of `gpu-kernel-outlining` (a gpu.module per kernel).
+    Output: all kernels in the first gpu.module, launches updated, so that a
+    model has one PTX module.
+  }];
+}
+
+def CudaConstantsPass : Pass<"convc-cuda-constants", "::mlir::ModuleOp"> {
+  let summary = "Give kernels device-readable copies of constant globals";
+  let description = [{
+    Input: the host side of a CUDA build in the LLVM dialect. Every
+    `llvm.mlir.addressof` of a constant global (weights, constant tensors)
+    becomes a call to the runtime's `convc_cuda_constant(ptr, bytes)`, which
+    returns a cached copy in memory the GPU can read.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // CONVC_TRANSFORMS_PASSES

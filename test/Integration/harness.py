@@ -13,6 +13,9 @@ import tempfile
 import numpy as np
 
 CONVC = os.environ.get("CONVC", "convc")
+# Flags added to every compile, e.g. --target=cuda-host to run the suites
+# through the GPU schedule (each launch as loops on the CPU).
+CONVC_FLAGS = os.environ.get("CONVC_FLAGS", "").split()
 # float32 results against a float64 reference: the error grows with the
 # length of each sum, which stays below a few thousand terms here.
 RTOL, ATOL = 1e-4, 1e-5
@@ -47,7 +50,7 @@ def compile_and_run(source, inputs, weights=None, name="model", extra=()):
     src = wd.file(name + ".cnn")
     with open(src, "w") as f:
         f.write(source)
-    cmd = [CONVC, src, "-o", wd.file(name)] + list(extra)
+    cmd = [CONVC, src, "-o", wd.file(name)] + CONVC_FLAGS + list(extra)
     if weights is not None:
         write_safetensors(wd.file("w.safetensors"), weights)
         cmd += ["--weights", wd.file("w.safetensors")]

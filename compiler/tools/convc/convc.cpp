@@ -13,6 +13,7 @@
 #include "compiler/Pipeline/Pipeline.h"
 #include "compiler/Target/CpuTarget.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -71,6 +72,18 @@ OpPrintingFlags printingFlags() {
   return OpPrintingFlags().elideLargeElementsAttrs(16);
 }
 
+/// The PTX of every kernel module of a CUDA build.
+void printPtx(ModuleOp module, llvm::raw_ostream &os) {
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      if (object.getFormat() == gpu::CompilationTarget::Assembly)
+        os << "// kernels of " << binary.getName() << "\n"
+           << object.getObject().getValue() << "\n";
+    }
+  });
+}
+
 /// Compiles one source buffer through the stages up to opts.pipeline.emit.
 LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
                       const DriverOptions &opts, MLIRContext &ctx) {
@@ -107,6 +120,7 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   auto signature = getModelSignature(*module);
   if (failed(signature))
     return failure();
+  signature->cuda = opts.pipeline.target == Target::Cuda;
   auto printModule = [&](llvm::raw_ostream &os) {
     module->print(os, printingFlags());
   };
@@ -147,10 +161,15 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     buildCnnToLinalgPipeline(pm, opts.pipeline);
   if (emit >= Stage::Vector)
     buildLinalgToVectorPipeline(pm, opts.pipeline);
+  if (emit == Stage::Ptx)
+    buildLinalgToPtxPipeline(pm, opts.pipeline);
   if (emit >= Stage::Llvm)
     buildLinalgToLlvmPipeline(pm, opts.pipeline);
   if (failed(pm.run(*module)))
     return failure();
+  if (emit == Stage::Ptx)
+    return writeText(opts,
+                     [&](llvm::raw_ostream &os) { printPtx(*module, os); });
   if (emit <= Stage::Llvm)
     return writeText(opts, printModule);
 
@@ -252,6 +271,16 @@ int main(int argc, char **argv) {
       cl::init("convc_model"), cl::cat(category));
   cl::opt<std::string> cpu("cpu", cl::desc("Target CPU (default: native)"),
                            cl::init("native"), cl::cat(category));
+  cl::opt<std::string> target(
+      "target", cl::desc("What the model runs on: cpu, cuda (NVIDIA GPUs), or "
+                         "cuda-host (the CUDA schedule run on the CPU, to "
+                         "check it without a GPU); default cpu"),
+      cl::init("cpu"), cl::cat(category));
+  cl::opt<std::string> gpuArch(
+      "gpu-arch", cl::desc("GPU architecture for --target=cuda (default "
+                           "sm_80; also sm_70, sm_75, sm_86, sm_87, sm_89, "
+                           "sm_90)"),
+      cl::init("sm_80"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
                              cl::init(3), cl::Prefix, cl::cat(category));
   cl::HideUnrelatedOptions(category);
@@ -274,10 +303,22 @@ int main(int argc, char **argv) {
   }
   opts.pipeline.cpu = cpu;
   opts.pipeline.optLevel = optLevel;
+  auto parsedTarget = parseTarget(target);
+  if (!parsedTarget)
+    return fail("unknown --target=" + target +
+                "; choose one of cpu, cuda, cuda-host");
+  opts.pipeline.target = *parsedTarget;
+  if (!isKnownGpuArch(gpuArch))
+    return fail("unknown --gpu-arch=" + gpuArch +
+                "; choose one of sm_70, sm_75, sm_80, sm_86, sm_87, sm_89, "
+                "sm_90");
+  opts.pipeline.gpuArch = gpuArch;
   auto stage = parseStage(emit);
   if (!stage)
     return fail("unknown --emit=" + emit + "; choose one of " + stageList());
   opts.pipeline.emit = *stage;
+  if (opts.pipeline.emit == Stage::Ptx && opts.pipeline.target != Target::Cuda)
+    return fail("--emit=ptx needs --target=cuda");
   opts.symbol = symbol;
   if (opts.pipeline.emit == Stage::Exe && symbol != "convc_model")
     return fail("--symbol applies to --emit=obj (an executable's main calls "

@@ -27,6 +27,7 @@ typedef enum convc_status_code {
   CONVC_DTYPE_MISMATCH = 5,   /* a tensor has the wrong element type */
   CONVC_NOT_FOUND = 6,        /* a named tensor does not exist */
   CONVC_OUT_OF_MEMORY = 7,
+  CONVC_DEVICE_ERROR = 8, /* no GPU driver or device, or a driver call failed */
 } convc_status_code;
 
 /* A failure: a code and a one-line message. NULL means success. */
@@ -133,6 +134,12 @@ typedef struct convc_tensor_info {
   int32_t layout; /* convc_layout */
 } convc_tensor_info;
 
+/* Where a model's code runs. */
+typedef enum convc_device {
+  CONVC_DEVICE_CPU = 0,
+  CONVC_DEVICE_CUDA = 1, /* NVIDIA GPU through the CUDA driver (libcuda.so.1) */
+} convc_device;
+
 /* What every compiled model exports (as the symbol `convc_model`). */
 typedef struct convc_model_info {
   const char *name;
@@ -142,6 +149,7 @@ typedef struct convc_model_info {
   const convc_tensor_info *outputs;
   /* The compiled code: buffers holds the inputs' then the outputs' data. */
   void (*run)(void **buffers);
+  int32_t device; /* convc_device */
 } convc_model_info;
 
 /* Allocates `outputs` (num_outputs of them) with the model's output types. */
@@ -151,7 +159,9 @@ convc_status *convc_model_alloc_outputs(const convc_model_info *model,
 convc_status *convc_model_check(const convc_model_info *model, int is_output,
                                 int32_t index, const convc_tensor *tensor);
 /* Checks every input's dtype and shape against the model, then runs it.
- * `outputs` must match the model's outputs too. */
+ * `outputs` must match the model's outputs too. A CUDA model copies the
+ * tensors to and from memory the GPU reads; without a CUDA driver or GPU it
+ * fails with CONVC_DEVICE_ERROR. */
 convc_status *convc_model_run(const convc_model_info *model,
                               const convc_tensor *inputs,
                               convc_tensor *outputs);
