@@ -164,22 +164,12 @@ SmallVector<int64_t> attrValues(DenseIntElementsAttr attr) {
       attr.getValues<APInt>(), [](const APInt &v) { return v.getSExtValue(); }));
 }
 
-struct DenseConv : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+template <typename ConvOp, ConvKind kind>
+struct TapSum : OpRewritePattern<ConvOp> {
+  using OpRewritePattern<ConvOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    return rewriteAsTapSum(rewriter, op, ConvKind::Dense,
-                           attrValues(op.getStrides()),
-                           attrValues(op.getDilations()));
-  }
-};
-
-struct DepthwiseConv : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
-                                PatternRewriter &rewriter) const override {
-    return rewriteAsTapSum(rewriter, op, ConvKind::Depthwise,
-                           attrValues(op.getStrides()),
+    return rewriteAsTapSum(rewriter, op, kind, attrValues(op.getStrides()),
                            attrValues(op.getDilations()));
   }
 };
@@ -188,7 +178,9 @@ struct ImplicitGemmPass
     : convc::impl::ImplicitGemmPassBase<ImplicitGemmPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DenseConv, DepthwiseConv>(&getContext());
+    patterns.add<TapSum<linalg::Conv2DNchwFchwOp, ConvKind::Dense>,
+                 TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
