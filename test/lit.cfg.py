@@ -41,7 +41,10 @@ if os.path.exists(os.path.join(cuda_bin, "ptxas")):
     config.substitutions.append(("%ptxas", os.path.join(cuda_bin, "ptxas")))
 try:
     import ctypes
-    ctypes.CDLL("libcuda.so.1")
-    config.available_features.add("cuda-driver")
+    cuda = ctypes.CDLL("libcuda.so.1")
+    count = ctypes.c_int(0)
+    if cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 \
+            and count.value > 0:
+        config.available_features.add("cuda-device")
 except OSError:
     pass

@@ -72,13 +72,12 @@ void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
 
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
-  // The GPU pipeline maps linalg ops itself.
-  if (options.target == Target::Cuda)
+  // The GPU pipeline (and its check on the host, which must see exactly
+  // the same ops) maps linalg ops itself.
+  if (options.target != Target::Cpu)
     return;
   pm.addPass(createImplicitGemmPass());
   pm.addPass(createCanonicalizerPass());
-  if (options.target == Target::CudaHost)
-    return;
   CpuDesc cpu = describeCpu(options.cpu);
   TileAndVectorizePassOptions tiling;
   tiling.vectorBits = cpu.vectorBits;
