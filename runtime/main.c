@@ -1,6 +1,6 @@
 /*===- main.c - the command line of a model compiled with --emit=exe ------===*
  *
- *   ./model --input x=in.npy --output y=out.npy [--bench N]
+ *   ./model --input x=in.npy --output y=out.npy [--bench N] [--threads N]
  *
  * Inputs come from .npy files; an output without --output is summarised on
  * stdout. Every error is one line on stderr and a non-zero exit.
@@ -15,11 +15,15 @@
 #include <time.h>
 
 extern const convc_model_info convc_model;
+/* From the OpenMP runtime every executable is linked with. */
+void omp_set_num_threads(int threads);
 
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
           "usage: %s [--input NAME=FILE]... [--output NAME=FILE]... "
-          "[--bench N]\n\n"
+          "[--bench N] [--threads N]\n\n"
+          "--threads N runs the model on N threads (default: OMP_NUM_THREADS,\n"
+          "or one per core).\n"
           "FILE is .npy, or an image (.png, .jpg, .bmp in; .png out) for a\n"
           "tensor [1, C, H, W] ([1, H, W, C] if nhwc) with C = 1, 3 or 4\n"
           "and values in [0, 1].\n\n"
@@ -189,7 +193,8 @@ static int parse_args(int argc, char **argv, const convc_model_info *m,
     }
     int is_in = strcmp(a, "--input") == 0, is_out = strcmp(a, "--output") == 0;
     int is_bench = strcmp(a, "--bench") == 0;
-    if ((is_in || is_out || is_bench) && i + 1 >= argc) {
+    int is_threads = strcmp(a, "--threads") == 0;
+    if ((is_in || is_out || is_bench || is_threads) && i + 1 >= argc) {
       fprintf(stderr, "error: %s needs a value\n", a);
       return 2;
     }
@@ -199,14 +204,18 @@ static int parse_args(int argc, char **argv, const convc_model_info *m,
     } else if (is_out) {
       if (!bind(argv[++i], m->outputs, m->num_outputs, "output", out_files))
         return 2;
-    } else if (is_bench) {
+    } else if (is_bench || is_threads) {
       char *end;
-      *bench = strtol(argv[++i], &end, 10);
-      if (*end || *bench <= 0) {
-        fprintf(stderr, "error: --bench needs a positive count, got '%s'\n",
+      long n = strtol(argv[++i], &end, 10);
+      if (*end || n <= 0 || n > 4096) {
+        fprintf(stderr, "error: %s needs a positive count, got '%s'\n", a,
                 argv[i]);
         return 2;
       }
+      if (is_bench)
+        *bench = n;
+      else
+        omp_set_num_threads((int)n);
     } else {
       fprintf(stderr, "error: unknown argument '%s' (see --help)\n", a);
       return 2;

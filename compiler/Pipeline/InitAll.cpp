@@ -23,6 +23,8 @@ void convc::registerAllDialects(mlir::DialectRegistry &registry) {
   // The host side of a CUDA build embeds its PTX (gpu.binary) and launches
   // kernels (gpu.launch_func): the GPU and NVVM translations handle those.
   mlir::registerAllGPUToLLVMIRTranslations(registry);
+  // CPU models run their cache blocks on OpenMP threads.
+  mlir::registerOpenMPDialectTranslation(registry);
 }
 
 void convc::registerAllPasses() {

@@ -84,6 +84,7 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
   tiling.vectorRegisters = cpu.vectorRegisters;
   tiling.l1KiB = cpu.l1Bytes / 1024;
   tiling.l2KiB = cpu.l2Bytes / 1024;
+  tiling.threads = cpu.threads;
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -137,14 +138,18 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
                   "}");
 }
 
-/// Loops (and vectors) to the LLVM dialect on the host. Vector transfers
-/// are unrolled in full (a partial unroll allocates stack inside loops);
-/// contractions become outer products of FMAs. Math ops LLVM has no
-/// intrinsic for (tanh) become libm calls. scf-to-cf must follow
-/// memref-to-llvm. A CUDA host allocates through the runtime
-/// (`use-generic-functions`: memory the GPU can read) and launches kernels.
-static void addHostLowering(OpPassManager &pm, bool cuda) {
-  addPipeline(pm, "scf-forall-to-for,fold-memref-alias-ops,"
+/// Loops (and vectors) to the LLVM dialect on the host. With `openmp`,
+/// the cache-block loops (scf.forall) run on OpenMP threads; otherwise
+/// they become sequential loops. Vector transfers are unrolled in full (a
+/// partial unroll allocates stack inside loops); contractions become outer
+/// products of FMAs. Math ops LLVM has no intrinsic for (tanh) become libm
+/// calls. scf-to-cf must follow memref-to-llvm. A CUDA host allocates
+/// through the runtime (`use-generic-functions`: memory the GPU can read)
+/// and launches kernels.
+static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp) {
+  addPipeline(pm, openmp ? "scf-forall-to-parallel,convert-scf-to-openmp"
+                         : "scf-forall-to-for");
+  addPipeline(pm, "fold-memref-alias-ops,"
                   "convert-vector-to-scf{full-unroll=true},"
                   "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-vector-to-llvm{vector-contract-lowering="
@@ -162,6 +167,7 @@ static void addHostLowering(OpPassManager &pm, bool cuda) {
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                   "convert-arith-to-llvm,convert-cf-to-llvm,"
                   "convert-index-to-llvm,convert-ub-to-llvm,"
+                  "convert-openmp-to-llvm,"
                   "reconcile-unrealized-casts,"
                   "canonicalize,cse");
   if (cuda)
@@ -173,20 +179,20 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
   switch (options.target) {
   case Target::Cuda:
     buildLinalgToPtxPipeline(pm, options);
-    addHostLowering(pm, /*cuda=*/true);
+    addHostLowering(pm, /*cuda=*/true, /*openmp=*/false);
     return;
   case Target::CudaHost:
     addBufferization(pm);
     addGpuMapping(pm);
     pm.addPass(createGpuLaunchToLoopsPass());
-    addHostLowering(pm, /*cuda=*/false);
+    addHostLowering(pm, /*cuda=*/false, /*openmp=*/false);
     return;
   case Target::Cpu:
     // Keep each register tile's accumulators out of memory across the
     // reduction loop (hoist the read/write pairs of loop-carried tiles).
-    addPipeline(pm, "loop-invariant-subset-hoisting");
+    addPipeline(pm, "loop-invariant-subset-hoisting,canonicalize");
     addBufferization(pm);
-    addHostLowering(pm, /*cuda=*/false);
+    addHostLowering(pm, /*cuda=*/false, /*openmp=*/true);
     return;
   }
 }

@@ -246,6 +246,7 @@ LogicalResult convc::linkExecutable(StringRef object, StringRef output,
                                        CONVC_LIB_DIR "/libconvc_exe_main.a",
                                        CONVC_LIB_DIR "/libconvc_runtime.a",
                                        CONVC_STB_LIBRARY,
+                                       "-fopenmp=libomp",
                                        "-lm",
                                        "-o",
                                        output};

@@ -11,6 +11,7 @@
 #include "llvm/TargetParser/Host.h"
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 using namespace convc;
 
@@ -57,6 +58,7 @@ CpuDesc convc::describeCpu(llvm::StringRef cpu) {
   } else if (!avx2) {
     desc.vectorBits = 128;
   }
+  desc.threads = std::max(1u, std::thread::hardware_concurrency());
   return desc;
 }
 
@@ -110,6 +112,32 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     int64_t fr = largestDivisor(
         s.ch, std::max<int64_t>(1, std::min<int64_t>(16, accumulators /
                                                             rowVectors)));
+    if (s.ch % lanes == 0) {
+      // Channels in lanes: k vectors of output channels x wr pixels, each
+      // pixel broadcast against the k weight vectors. Every lane is used
+      // whatever the width or stride. Accumulators: enough to cover the
+      // FMA latency, but at most half the registers, since LLVM keeps the
+      // weight vectors of every tap live too. The most accumulators, then
+      // the widest row, among rows of at least 7 pixels (or the widest).
+      int64_t budget = std::min(accumulators, cpu.vectorRegisters / 2);
+      int64_t minRow = largestDivisor(s.ow, std::min<int64_t>(7, budget));
+      int64_t bestK = 1, bestW = minRow;
+      for (int64_t k = 1; k * lanes <= s.ch; ++k) {
+        if ((s.ch / lanes) % k)
+          continue;
+        for (int64_t w = minRow; w <= s.ow && k * w <= budget; ++w) {
+          if (s.ow % w)
+            continue;
+          if (k * w > bestK * bestW || (k * w == bestK * bestW && w > bestW)) {
+            bestK = k;
+            bestW = w;
+          }
+        }
+      }
+      t.lanes = ConvLanes::Channels;
+      fr = bestK * lanes;
+      owr = bestW;
+    }
     // Cache block: the weights of `fb` filters in half of L2, the input
     // rows of `ohb` output rows in a quarter of it.
     int64_t filterBytes = std::max<int64_t>(1, s.c * s.taps * 4);
@@ -119,6 +147,15 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     int64_t rows = std::max<int64_t>(1, cpu.l2Bytes / 4 / rowBytes -
                                             (s.kernelRows - 1));
     int64_t ohb = largestDivisor(s.oh, rows);
+    // Blocks shared evenly among the threads: fewer rows per block while
+    // the block count does not divide by the thread count.
+    int64_t otherBlocks = s.n * (s.ch / fb);
+    for (int64_t d = ohb; d >= 1; --d) {
+      if (s.oh % d == 0 && otherBlocks * (s.oh / d) % cpu.threads == 0) {
+        ohb = d;
+        break;
+      }
+    }
     t.block = {1, fb, ohb, 0};
     t.reg = {1, fr, 1, owr};
     return t;

@@ -36,9 +36,12 @@ struct CpuDesc {
   int64_t vectorRegisters = 16;
   int64_t l1Bytes = 32 * 1024;
   int64_t l2Bytes = 512 * 1024;
+  /// Hardware threads the cache blocks are shared among (OpenMP).
+  int64_t threads = 1;
 };
 
-/// The CPU convc compiles for: `cpu` is an LLVM CPU name or "native".
+/// The CPU convc compiles for: `cpu` is an LLVM CPU name or "native"
+/// (threads: those of the machine convc runs on, in both cases).
 CpuDesc describeCpu(llvm::StringRef cpu);
 
 /// A convolution's output shape [n, ch, oh, ow] (ch = output channels), its
@@ -50,8 +53,15 @@ struct ConvShape {
   int64_t c, taps, kernelRows, inputWidth;
 };
 
+/// Which output dim the micro-kernel keeps in the vector lanes.
+enum class ConvLanes {
+  Width,    // a row of output pixels; the weights are broadcast
+  Channels, // a block of output channels; the input pixels are broadcast
+};
+
 /// Tile sizes over the output dims (n, ch, oh, ow); 0 = the whole dim.
 struct ConvTiles {
+  ConvLanes lanes = ConvLanes::Width;
   /// The cache-level tile: one iteration of the outer (parallel) loop nest.
   llvm::SmallVector<int64_t, 4> block;
   /// The register-level tile: the micro-kernel's accumulators.

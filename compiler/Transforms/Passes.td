@@ -66,6 +66,8 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
            "Number of vector registers">,
     Option<"l1KiB", "l1-kib", "int64_t", "32", "L1 data cache per core (KiB)">,
     Option<"l2KiB", "l2-kib", "int64_t", "512", "L2 cache per core (KiB)">,
+    Option<"threads", "threads", "int64_t", "1",
+           "Threads the cache blocks are shared among">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

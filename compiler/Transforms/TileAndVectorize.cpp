@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace convc {
 #define GEN_PASS_DEF_TILEANDVECTORIZEPASS
@@ -166,6 +167,87 @@ struct BroadcastThenTranspose : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// acc + (((m1 + m2) + m3) + ... + mk) -> (((acc + m1) + m2) + ... + mk)
+/// for the tap sums (adds that allow contraction; the vectorizer puts a
+/// shape_cast between the sum and the accumulator): a chain of FMAs into
+/// the accumulator that needs no registers for partial sums. (The tap-sum
+/// generic adds the output's value last because the vectorizer recognises
+/// a reduction only in that form.)
+struct AccumulateTapByTap : OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::AddFOp op,
+                                PatternRewriter &rewriter) const override {
+    Value rhs = op.getRhs();
+    auto cast = rhs.getDefiningOp<vector::ShapeCastOp>();
+    if (cast) {
+      if (!cast->hasOneUse())
+        return failure();
+      rhs = cast.getSource();
+    }
+    auto isSumNode = [](Value v) -> arith::AddFOp {
+      auto add = v.getDefiningOp<arith::AddFOp>();
+      if (!add || !add->hasOneUse() ||
+          !bitEnumContainsAll(add.getFastmath(),
+                              arith::FastMathFlags::contract))
+        return nullptr;
+      return add;
+    };
+    arith::AddFOp sum = isSumNode(rhs);
+    if (!sum)
+      return failure();
+    arith::FastMathFlagsAttr flags = sum.getFastmathAttr();
+    // The terms m1 ... mk, last first.
+    SmallVector<Value> terms;
+    for (arith::AddFOp node = sum; node; node = isSumNode(node.getLhs())) {
+      terms.push_back(node.getRhs());
+      if (!isSumNode(node.getLhs()))
+        terms.push_back(node.getLhs());
+    }
+    Location loc = op.getLoc();
+    Value acc = op.getLhs();
+    for (Value term : llvm::reverse(terms)) {
+      if (cast)
+        term = vector::ShapeCastOp::create(rewriter, loc, op.getType(), term);
+      acc = arith::AddFOp::create(rewriter, loc, acc, term, flags);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+/// Reorders the loops of a register tile's ops so that the output channels
+/// come last and become the vectors' lanes: dense (n, c, f, oh, ow) ->
+/// (n, c, oh, ow, f), the epilogue (n, f, oh, ow) -> (n, oh, ow, f). Named
+/// ops of the epilogue (the bias broadcast or fill) become generics first.
+LogicalResult putChannelsInLanes(RewriterBase &rewriter,
+                                 SmallVector<Operation *> &ops) {
+  for (Operation *&op : ops) {
+    rewriter.setInsertionPoint(op);
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic) {
+      auto named = dyn_cast<linalg::LinalgOp>(op);
+      if (!named)
+        return failure();
+      FailureOr<linalg::GenericOp> g =
+          linalg::generalizeNamedOp(rewriter, named);
+      if (failed(g))
+        return failure();
+      generic = *g;
+    }
+    SmallVector<unsigned> order =
+        getConvKind(generic) ? SmallVector<unsigned>{0, 1, 3, 4, 2}
+                             : SmallVector<unsigned>{0, 2, 3, 1};
+    if (generic.getNumLoops() != order.size())
+      return failure();
+    FailureOr<linalg::GenericOp> swapped =
+        linalg::interchangeGenericOp(rewriter, generic, order);
+    if (failed(swapped))
+      return failure();
+    op = *swapped;
+  }
+  return success();
+}
+
 /// Schedules one tap-sum convolution and its epilogue; returns the ops of
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>>
@@ -206,6 +288,9 @@ scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
   SmallVector<Operation *> inner = *reg;
   if (kind == ConvKind::Depthwise)
     return inner;
+  if (tiles.lanes == ConvLanes::Channels &&
+      failed(putChannelsInLanes(rewriter, inner)))
+    return failure();
 
   // The reduction over input channels, one channel per step: the register
   // tile of accumulators stays live across the loop.
@@ -237,6 +322,7 @@ struct TileAndVectorizePass
     cpu.vectorRegisters = vectorRegisters;
     cpu.l1Bytes = l1KiB * 1024;
     cpu.l2Bytes = l2KiB * 1024;
+    cpu.threads = threads;
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
@@ -271,17 +357,31 @@ struct TileAndVectorizePass
       rewriter.replaceOp(op, v->replacements);
     }
 
+    // Keep each register tile's accumulators in registers across the
+    // reduction loop: its read/write pair of the loop-carried tile moves
+    // out of the loop (before the transfers' permutations are lowered, so
+    // that a channels-in-lanes tile is transposed once, not per step).
+    getOperation()->walk([&](scf::ForOp loop) {
+      moveLoopInvariantCode(loop);
+      hoistLoopInvariantSubsets(rewriter, loop);
+    });
+
     RewritePatternSet patterns(ctx);
-    patterns.add<BroadcastThenTranspose>(ctx);
+    patterns.add<BroadcastThenTranspose, AccumulateTapByTap>(ctx);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     tensor::populateFoldTensorEmptyPatterns(patterns);
     tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
+      getOperation().emitError(
+          "convc: the vector clean-up of the convolution tiles did not "
+          "converge");
       return signalPassFailure();
+    }
   }
 };
 

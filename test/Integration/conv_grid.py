@@ -31,6 +31,20 @@ GRID = [
         "out=2, kernel=2, stride=2",
         "out=3, kernel=3, pad=1, groups=3",
     ]),
+    # Output channels that fill whole vectors (8 lanes with AVX2, 16 with
+    # AVX-512): the schedule keeps channels in the lanes, on odd widths.
+    ([1, 5, 11, 13], [
+        "out=32, kernel=3, pad=1",
+        "out=32, kernel=3, stride=2, pad=1, bias=false",
+        "out=48, kernel=[3, 5], dilation=2, pad=[2, 1, 0, 3]",
+        "out=16, kernel=1",
+        "out=64, kernel=7, stride=2, pad=3",
+        "out=96, kernel=2, stride=[1, 3]",
+    ]),
+    ([2, 16, 7, 7], [
+        "out=32, kernel=3, pad=1",
+        "out=16, kernel=3, pad=same, bias=false",
+    ]),
     ([1, 1, 1, 1], [
         "out=3, kernel=1",
         "out=2, kernel=3, pad=1",

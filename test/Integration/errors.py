@@ -132,6 +132,9 @@ def main():
     expect("bad --bench", [exe, "--input", f"x={wd.file('x.npy')}",
                            "--bench", "lots"], 2,
            "--bench needs a positive count, got 'lots'")
+    expect("bad --threads", [exe, "--input", f"x={wd.file('x.npy')}",
+                             "--threads", "0"], 2,
+           "--threads needs a positive count, got '0'")
     expect("unwritable output", [exe, "--input", f"x={wd.file('x.npy')}",
                                  "--output", "y=/nonexistent/dir/y.npy"], 1,
            "/nonexistent/dir/y.npy: cannot open for writing")

@@ -33,6 +33,15 @@ void checkTiles(const ConvShape &s, const CpuDesc &cpu) {
     EXPECT_EQ(block % t.reg[i], 0) << "register dim " << i;
   }
   int64_t lanes = cpu.vectorBits / 32, row = t.reg[3];
+  if (t.lanes == ConvLanes::Channels) {
+    // Whole vectors of output channels x pixels; half the registers at
+    // most (the weights of every tap are live too).
+    EXPECT_EQ(s.kind, ConvKind::Dense);
+    EXPECT_EQ(t.reg[1] % lanes, 0);
+    EXPECT_EQ(t.reg[2], 1);
+    EXPECT_LE(t.reg[1] / lanes * row, cpu.vectorRegisters / 2);
+    return;
+  }
   // A row LLVM keeps in whole registers: one (widened) or a multiple.
   EXPECT_TRUE(row <= lanes || row % lanes == 0) << "row " << row;
   int64_t accumulators = t.reg[1] * t.reg[2] * vectors(row, lanes);
@@ -52,23 +61,48 @@ TEST(ConvSchedule, TilesDivideAndFitRegisters) {
 }
 
 TEST(ConvSchedule, ResNetLayerOnAvx512) {
-  // 64 -> 64, 3x3 on 56x56: rows of 14 pixels fill one 16-lane register
-  // (a 28-pixel row would be split 16 + 8 + 4), so 16 output channels x 1
-  // register of accumulators; the 64 filters' 147 KiB of weights fit half
-  // of L2, so one block holds all of them.
+  // 64 -> 64, 3x3 on 56x56: 64 channels fill 16-lane vectors, so channels
+  // go in the lanes: 2 vectors of channels x 8 pixels = 16 accumulators
+  // (half of the 32 registers; 2 x 7 or 1 x 14 would be 14). The 64
+  // filters' 147 KiB of weights fit half of L2: one block holds them all.
   ConvTiles t = chooseConvTiles(
       {ConvKind::Dense, 1, 64, 56, 56, 64, 9, 3, 58}, avx512());
-  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 16, 1, 14}));
+  EXPECT_EQ(t.lanes, ConvLanes::Channels);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 32, 1, 8}));
   EXPECT_EQ(t.block[1], 64);
 }
 
-TEST(ConvSchedule, RowsOfAWholeRegisterOnAvx2) {
-  // 112 = 14 x 8: two 8-lane registers per row of 16 pixels, 6 channels of
-  // accumulators (12 registers) -> the largest divisor of 96 below is 6.
+TEST(ConvSchedule, SevenPixelRowsOnAvx512) {
+  // 512 -> 512 on 7x7 (ResNet's last stage): a row of 7 pixels is the
+  // only wide divisor, so 2 vectors of channels x 7 pixels.
   ConvTiles t = chooseConvTiles(
-      {ConvKind::Dense, 1, 96, 112, 112, 32, 9, 3, 114}, avx2());
+      {ConvKind::Dense, 1, 512, 7, 7, 512, 9, 3, 9}, avx512());
+  EXPECT_EQ(t.lanes, ConvLanes::Channels);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 32, 1, 7}));
+}
+
+TEST(ConvSchedule, RowsOfAWholeRegisterOnAvx2) {
+  // 30 channels do not fill 8-lane vectors, so a row of pixels goes in
+  // the lanes. 112 = 14 x 8: two 8-lane registers per row of 16 pixels, 6
+  // channels of accumulators (12 registers) -> 6 divides 30.
+  ConvTiles t = chooseConvTiles(
+      {ConvKind::Dense, 1, 30, 112, 112, 32, 9, 3, 114}, avx2());
+  EXPECT_EQ(t.lanes, ConvLanes::Width);
   EXPECT_EQ(t.reg[3], 16);
   EXPECT_EQ(t.reg[1], 6);
+}
+
+TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
+  // One block would hold the whole 24 x 48 x 48 output; for 3 threads the
+  // rows are split (as little as possible) until the block count divides
+  // by 3: 3 blocks of 16 rows.
+  CpuDesc cpu = avx512();
+  ConvShape shape{ConvKind::Dense, 1, 24, 48, 48, 24, 1, 1, 48};
+  EXPECT_EQ(chooseConvTiles(shape, cpu).block[2], 48);
+  cpu.threads = 3;
+  ConvTiles t = chooseConvTiles(shape, cpu);
+  EXPECT_EQ(t.block[1], 24);
+  EXPECT_EQ(t.block[2], 16);
 }
 
 TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
