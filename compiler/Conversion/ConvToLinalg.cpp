@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -277,15 +278,162 @@ struct ConvLowering : OpConversionPattern<cnn::ConvOp> {
   }
 };
 
-/// A transposed convolution is the convolution, with the transposed and
-/// mirrored kernel, of the input with stride-1 zeros inserted between its
-/// elements and d*(K-1) zeros around it (plus the output padding); `pad`
-/// then crops that full result.
+/// A transposed convolution with stride s > 1 (and no dilation) as s^n
+/// ordinary convolutions, one per output phase: along each spatial dim,
+/// output o = phi + s*j (j = 0 .. O_phi-1) is, with t = o + pad and
+/// r = t mod s, the sum over the taps k = r + s*m (m = 0 .. M) of
+/// x[j + q0 - m] * w[k], q0 = (phi + pad) div s. That is a stride-1
+/// convolution, with the M+1 taps w[r + s*(M-u)] (u = 0 .. M: a strided
+/// slice of the mirrored kernel), of x padded with M zeros in front and
+/// read from offset q0. No product of the zero-inserted formulation is
+/// computed; each phase's result lands in a strided slice of the output.
+Value convTransposeByPhases(OpBuilder &b, Location loc, Value x, Value w,
+                            Value bias, cnn::ConvTransposeOp op) {
+  auto outType = cast<RankedTensorType>(op.getType());
+  Type f32 = outType.getElementType();
+  ArrayRef<int64_t> xs = op.getInput().getType().getShape();
+  ArrayRef<int64_t> ws = op.getWeight().getType().getShape();
+  ArrayRef<int64_t> s = op.getStrides(), pad = op.getPad();
+  int64_t rank = outType.getRank(), n = rank - 2;
+  int64_t f = outType.getDimSize(1), cg = ws[0] / op.getGroups();
+
+  // Per dim and phase: r, M (-1: no tap), q0, O_phi. The input is padded
+  // once with the largest front and back pads any phase needs.
+  struct Phase {
+    int64_t r, m, q0, size;
+  };
+  SmallVector<SmallVector<Phase>> phases(n);
+  SmallVector<int64_t> front(n, 0), back(n, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k = ws[2 + i], o = outType.getDimSize(2 + i), in = xs[2 + i];
+    for (int64_t phi = 0; phi < s[i] && phi < o; ++phi) {
+      Phase p;
+      p.r = (phi + pad[i]) % s[i];
+      p.m = p.r < k ? (k - 1 - p.r) / s[i] : -1;
+      p.q0 = (phi + pad[i]) / s[i];
+      p.size = (o - phi + s[i] - 1) / s[i];
+      front[i] = std::max(front[i], p.m);
+      back[i] = std::max(back[i], p.q0 + p.size - in);
+      phases[i].push_back(p);
+    }
+  }
+  SmallVector<int64_t> pads(front);
+  pads.append(back);
+  Value xp = padSpatial(b, loc, x, pads, 0.0f);
+  // A constant kernel's phase kernels are computed here, at compile time:
+  // w'[gi*fg + fi, ci, u...] = w[gi*cg + ci, fi, r + s*(M-u)...].
+  DenseElementsAttr constant;
+  SmallVector<float> wValues;
+  if (matchPattern(w, m_Constant(&constant)) &&
+      constant.getElementType().isF32())
+    wValues = llvm::to_vector(constant.getValues<float>());
+  int64_t fg = ws[1];
+  auto phaseKernel = [&](ArrayRef<Phase> ps) -> Value {
+    SmallVector<int64_t> shape = {f, cg};
+    int64_t taps = 1;
+    for (const Phase &p : ps) {
+      shape.push_back(p.m + 1);
+      taps *= p.m + 1;
+    }
+    SmallVector<float> values(f * cg * taps);
+    SmallVector<int64_t> u(n);
+    for (int64_t fo = 0; fo < f; ++fo) {
+      for (int64_t ci = 0; ci < cg; ++ci) {
+        int64_t src = (fo / fg * cg + ci) * fg + fo % fg;
+        for (int64_t t = 0; t < taps; ++t) {
+          int64_t rest = t, from = src;
+          for (int64_t i = n - 1; i >= 0; --i) {
+            u[i] = rest % (ps[i].m + 1);
+            rest /= ps[i].m + 1;
+          }
+          for (int64_t i = 0; i < n; ++i)
+            from = from * ws[2 + i] + ps[i].r + s[i] * (ps[i].m - u[i]);
+          values[(fo * cg + ci) * taps + t] = wValues[from];
+        }
+      }
+    }
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensorOf(shape, f32),
+                                       ArrayRef<float>(values)));
+  };
+
+  // Otherwise: the [F, C/groups, K...] kernel of the equivalent
+  // convolution, mirrored, sliced per phase.
+  Value flipped;
+  if (wValues.empty())
+    flipped = flipKernel(b, loc, w, op.getGroups(), /*transpose=*/true);
+
+  Value out = tensor::EmptyOp::create(b, loc, outType.getShape(), f32);
+  SmallVector<int64_t> idx(n, 0);
+  while (true) {
+    SmallVector<int64_t> outShape = {xs[0], f}, xOff(rank, 0), xSize = {xs[0],
+                                                                        xs[1]},
+                         wOff(rank, 0), wSize = {f, cg}, wStride(rank, 1),
+                         oOff(rank, 0), oStride(rank, 1);
+    bool empty = false;
+    SmallVector<Phase> current;
+    for (int64_t i = 0; i < n; ++i) {
+      const Phase &p = phases[i][idx[i]];
+      current.push_back(p);
+      empty |= p.m < 0;
+      outShape.push_back(p.size);
+      xOff[2 + i] = p.q0 + front[i] - std::max<int64_t>(p.m, 0);
+      xSize.push_back(p.size + std::max<int64_t>(p.m, 0));
+      wOff[2 + i] = ws[2 + i] - 1 - p.r - s[i] * std::max<int64_t>(p.m, 0);
+      wSize.push_back(p.m + 1);
+      wStride[2 + i] = s[i];
+      oOff[2 + i] = idx[i];
+      oStride[2 + i] = s[i];
+    }
+    auto phaseType = tensorOf(outShape, f32);
+    Value result = biasInit(b, loc, phaseType, bias);
+    if (!empty) {
+      SmallVector<int64_t> unit(rank, 1), ones(n, 1);
+      Value xv = tensor::ExtractSliceOp::create(
+          b, loc, tensorOf(xSize, f32), xp, ValueRange{}, ValueRange{},
+          ValueRange{}, b.getDenseI64ArrayAttr(xOff),
+          b.getDenseI64ArrayAttr(xSize), b.getDenseI64ArrayAttr(unit));
+      Value wv =
+          wValues.empty()
+              ? tensor::ExtractSliceOp::create(
+                    b, loc, tensorOf(wSize, f32), flipped, ValueRange{},
+                    ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(wOff),
+                    b.getDenseI64ArrayAttr(wSize),
+                    b.getDenseI64ArrayAttr(wStride))
+              : phaseKernel(current);
+      result = convolve(b, loc, xv, wv, result, ones, ones, op.getGroups());
+    }
+    out = tensor::InsertSliceOp::create(
+        b, loc, result, out, ValueRange{}, ValueRange{}, ValueRange{},
+        b.getDenseI64ArrayAttr(oOff), b.getDenseI64ArrayAttr(outShape),
+        b.getDenseI64ArrayAttr(oStride));
+    // The next phase, the last dim fastest.
+    int64_t i = n - 1;
+    while (i >= 0 && ++idx[i] == static_cast<int64_t>(phases[i].size()))
+      idx[i--] = 0;
+    if (i < 0)
+      break;
+  }
+  return out;
+}
+
+/// A transposed convolution with a stride > 1 and no dilation runs as one
+/// convolution per output phase (above). Otherwise it is the convolution,
+/// with the transposed and mirrored kernel, of the input with stride-1
+/// zeros inserted between its elements and d*(K-1) zeros around it (plus
+/// the output padding); `pad` then crops that full result.
 struct ConvTransposeLowering : OpConversionPattern<cnn::ConvTransposeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(cnn::ConvTransposeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
+    if (llvm::any_of(op.getStrides(), [](int64_t v) { return v > 1; }) &&
+        llvm::all_of(op.getDilations(), [](int64_t v) { return v == 1; })) {
+      b.replaceOp(op, convTransposeByPhases(b, loc, adaptor.getInput(),
+                                            adaptor.getWeight(),
+                                            adaptor.getBias(), op));
+      return success();
+    }
     auto outType = cast<RankedTensorType>(op.getType());
     Type f32 = outType.getElementType();
     ArrayRef<int64_t> xs = op.getInput().getType().getShape();

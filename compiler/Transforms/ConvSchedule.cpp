@@ -62,6 +62,10 @@ CpuDesc convc::describeCpu(llvm::StringRef cpu) {
   return desc;
 }
 
+/// The shortest sum per output (input channels x taps) for which a
+/// channels-in-lanes tile pays for its transpose.
+static constexpr int64_t kMinChannelLaneSum = 32;
+
 /// The largest divisor of `n` that is at most `limit` and a multiple of
 /// `multipleOf`; without one, the largest divisor at most `limit`.
 static int64_t largestDivisor(int64_t n, int64_t limit,
@@ -112,10 +116,14 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     int64_t fr = largestDivisor(
         s.ch, std::max<int64_t>(1, std::min<int64_t>(16, accumulators /
                                                             rowVectors)));
-    if (s.ch % lanes == 0) {
-      // Channels in lanes: k vectors of output channels x wr pixels, each
-      // pixel broadcast against the k weight vectors. Every lane is used
-      // whatever the width or stride. Accumulators: enough to cover the
+    // Channels in lanes: k vectors of output channels x wr pixels, each
+    // pixel broadcast against the k weight vectors. Every lane is used
+    // whatever the width or stride, but the tile is transposed once on its
+    // way out to NCHW: worth it only when each output sums enough
+    // products (a 1x1 convolution over few channels stores as much as it
+    // computes).
+    if (s.ch % lanes == 0 && s.c * s.taps >= kMinChannelLaneSum) {
+      // Accumulators: enough to cover the
       // FMA latency, but at most half the registers, since LLVM keeps the
       // weight vectors of every tap live too. The most accumulators, then
       // the widest row, among rows of at least 7 pixels (or the widest).

@@ -219,17 +219,44 @@ func.func @reflect_flip(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) -> ten
 
 // -----
 
-// Transposed: zeros inserted between inputs (a strided insert_slice into a
-// zero tensor with d*(K-1) borders), the equivalent convolution, a crop.
+// Transposed, strided: one convolution per output phase (2 x 2 here), each
+// over the once-padded input with a strided slice of the mirrored kernel,
+// its result inserted at the phase's positions.
 // CHECK-LABEL: func.func @conv_transpose
-// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x4x13x13xf32>
-// CHECK: %[[I:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 3, 3] [1, 4, 4, 4] [1, 1, 2, 2]
-// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[I]], %{{.*}} : tensor<1x4x13x13xf32>, tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<1x2x10x10xf32>)
-// CHECK: tensor.extract_slice %[[C]][0, 0, 1, 1] [1, 2, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[P:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[F:.*]] = tensor.collapse_shape %{{.*}} : tensor<1x2x4x4x4xf32> into tensor<2x4x4x4xf32>
+// CHECK: tensor.empty() : tensor<1x2x8x8xf32>
+// CHECK: %[[X00:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0] [1, 4, 5, 5] [1, 1, 1, 1]
+// CHECK: %[[W00:.*]] = tensor.extract_slice %[[F]][0, 0, 0, 0] [2, 4, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[C00:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X00]], %[[W00]] : tensor<1x4x5x5xf32>, tensor<2x4x2x2xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
+// CHECK: tensor.insert_slice %[[C00]] into %{{.*}}[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[P]][0, 0, 0, 1] [1, 4, 5, 5] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[F]][0, 0, 0, 1] [2, 4, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 1] [1, 2, 4, 4] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 0] [1, 2, 4, 4] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[P]][0, 0, 1, 1] [1, 4, 5, 5] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[F]][0, 0, 1, 1] [2, 4, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 2, 2]
 func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x4x4xf32>) -> tensor<1x2x8x8xf32> {
   %0 = cnn.conv_transpose %x, %w strides [2, 2] dilations [1, 1] pad [1, 1, 1, 1] output_padding [0, 0] groups 1
          : (tensor<1x4x4x4xf32>, tensor<4x2x4x4xf32>) -> tensor<1x2x8x8xf32>
   return %0 : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Transposed and dilated: zeros inserted between inputs (a strided
+// insert_slice into a zero tensor with d*(K-1) borders), the equivalent
+// convolution, a crop.
+// CHECK-LABEL: func.func @conv_transpose_dilated
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x4x11x12xf32>
+// CHECK: %[[I:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 2, 4] [1, 4, 4, 4] [1, 1, 2, 1]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[I]], %{{.*}} : tensor<1x4x11x12xf32>, tensor<2x4x3x3xf32>) outs(%{{.*}} : tensor<1x2x9x8xf32>)
+// CHECK: tensor.extract_slice %[[C]][0, 0, 1, 1] [1, 2, 7, 6] [1, 1, 1, 1]
+func.func @conv_transpose_dilated(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x2x7x6xf32> {
+  %0 = cnn.conv_transpose %x, %w strides [2, 1] dilations [1, 2] pad [1, 1, 1, 1] output_padding [0, 0] groups 1
+         : (tensor<1x4x4x4xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x7x6xf32>
+  return %0 : tensor<1x2x7x6xf32>
 }
 
 // -----

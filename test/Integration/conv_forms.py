@@ -70,6 +70,17 @@ def main():
         ("up2", "conv_transpose2d(x, out=4, kernel=[3, 2], stride=[3, 2], pad=[1, 0], output_padding=[2, 1], dilation=[1, 2], groups=2, bias=false)",
          {"weight": (4, 2, 3, 2)},
          lambda x, w: ref.conv_transpose2d(x, w["weight"], None, (3, 2), (1, 0), (2, 1), (1, 2), 2)),
+        # Strided, undilated: one convolution per output phase. A kernel
+        # smaller than the stride leaves phases with the bias alone.
+        ("up4", "conv_transpose2d(x, out=4, kernel=2, stride=3, pad=[0, 1], output_padding=[2, 1], groups=2)",
+         {"weight": (4, 2, 2, 2), "bias": (4,)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], w["bias"], (3, 3), (0, 1), (2, 1), (1, 1), 2)),
+        ("up5", "conv_transpose2d(x, out=16, kernel=[5, 3], stride=[2, 3], pad=[2, 1], output_padding=1, bias=false)",
+         {"weight": (4, 16, 5, 3)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], None, (2, 3), (2, 1), (1, 1))),
+        ("up6", "conv_transpose2d(x, out=4, kernel=3, stride=2, groups=4)",
+         {"weight": (4, 1, 3, 3), "bias": (4,)},
+         lambda x, w: ref.conv_transpose2d(x, w["weight"], w["bias"], (2, 2), groups=4)),
         ("up3", "conv_transpose2d(x, out=2, kernel=1)",
          {"weight": (4, 2, 1, 1), "bias": (2,)},
          lambda x, w: ref.conv_transpose2d(x, w["weight"], w["bias"])),
