@@ -90,8 +90,9 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--json", default="")
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--peak-gflops", type=float, default=102.0,
-                    help="FMA peak of one core (AVX2 FMA, ~3.1 GHz)")
+    ap.add_argument("--peak-gflops", type=float, default=0.0,
+                    help="FMA peak of one core (default: measured by the "
+                    "harness)")
     args = ap.parse_args()
     layers = json.load(open(os.path.join(ROOT, "bench", "layers.json")))["layers"]
     only = set(filter(None, args.only.split(",")))
@@ -119,7 +120,8 @@ def main():
             f.write(f'extern "C" const convc_model_info convc_bench_{layer["name"]};\n')
         f.write("const Layer kLayers[] = {\n  " + ",\n  ".join(entries) + "};\n")
     harness = os.path.join(work, "harness")
-    subprocess.run([CLANG, "-O2", "-std=c++20", "-I", work,
+    subprocess.run([CLANG, "-O2", "-march=native", "-ffp-contract=fast",
+                    "-std=c++20", "-I", work,
                     "-I", os.path.join(ROOT, "runtime", "include"),
                     os.path.join(ROOT, "bench", "harness.cpp")] + objects +
                    [os.path.join(BUILD, "lib", "libconvc_runtime.a"),
@@ -135,8 +137,11 @@ def main():
                              capture_output=True, text=True).stdout
         for line in out.splitlines():
             r = json.loads(line)
+            if "peak_gflops" in r:
+                core_peak = args.peak_gflops or r["peak_gflops"]
+                continue
             ratio = r["onednn_ms"] / r["convc_ms"]
-            peak = 100 * r["gflop"] / (r["convc_ms"] / 1e3) / (args.peak_gflops * t)
+            peak = 100 * r["gflop"] / (r["convc_ms"] / 1e3) / (core_peak * t)
             ok = r["max_abs_diff"] <= 1e-3 * max(1.0, r["max_abs_ref"])
             print(f"{r['name']:<8} {t:>7} {r['convc_ms']:>10.3f} "
                   f"{r['onednn_ms']:>10.3f} {ratio:>7.3f} {peak:>11.1f}% "
@@ -146,7 +151,8 @@ def main():
                          "torch_ms": None, "gflop": r["gflop"]})
             if not ok:
                 sys.exit(f"bench: {r['name']}: convc and oneDNN disagree")
-    print("Both sides use OMP_NUM_THREADS threads.")
+    print(f"Both sides use OMP_NUM_THREADS threads; % peak of {core_peak:.0f} "
+          "GFLOP/s per core.")
     if args.json:
         json.dump(rows, open(args.json, "w"), indent=1)
 
