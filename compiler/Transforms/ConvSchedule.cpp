@@ -123,10 +123,10 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     // products (a 1x1 convolution over few channels stores as much as it
     // computes).
     if (s.ch % lanes == 0 && s.c * s.taps >= kMinChannelLaneSum) {
-      // Accumulators: enough to cover the
-      // FMA latency, but at most half the registers, since LLVM keeps the
-      // weight vectors of every tap live too. The most accumulators, then
-      // the widest row, among rows of at least 7 pixels (or the widest).
+      // Accumulators: enough to cover the FMA latency, but at most half
+      // the registers, since LLVM keeps the weight vectors of every tap
+      // live too. The most accumulators, then the widest row, among rows
+      // of at least 7 pixels (or the widest).
       int64_t budget = std::min(accumulators, cpu.vectorRegisters / 2);
       int64_t minRow = largestDivisor(s.ow, std::min<int64_t>(7, budget));
       int64_t bestK = 1, bestW = minRow;

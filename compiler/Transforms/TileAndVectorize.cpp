@@ -8,6 +8,13 @@
 //         the tile of the convolution as vector FMAs
 //       the epilogue on the same register tile
 //
+// The micro-kernel keeps in the vector lanes either a row of output pixels
+// (the weights are broadcast) or, when the cost model says so, a block of
+// output channels (the loops are interchanged so that the channels come
+// last; each input pixel is broadcast and the tile is transposed once, on
+// its way out). Each tap is one FMA into the accumulators, which stay in
+// registers across the reduction loop.
+//
 // The epilogue is the convolution's bias (the broadcast it accumulates
 // onto) and the chain of element-wise ops that consume only its result
 // (activations, a residual add): they are fused into both tile levels, so
