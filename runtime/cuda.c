@@ -8,8 +8,8 @@
  * - mgpu*: the entry points MLIR's GPU-to-LLVM lowering calls (module load,
  *   function lookup, launch, streams). The module of PTX is loaded lazily,
  *   at the first launch, not in the program's constructors.
- * - _mlir_memref_to_llvm_*: the model's buffers, in managed memory that the
- *   host and the GPU both address.
+ * - convc_cuda_managed_*: the model's buffers (buffers.c), in managed
+ *   memory that the host and the GPU both address.
  * - convc_cuda_constant: device-readable copies of the weights.
  * - convc_cuda_run: stages a model's tensors and runs it (model.c).
  *
@@ -18,6 +18,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "buffers.h"
 #include "cuda_run.h"
 
 #include <dlfcn.h>
@@ -210,46 +211,22 @@ void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz,
          "cuLaunchKernel");
 }
 
-/*--- Buffers ----------------------------------------------------------------*/
+/*--- Buffers (buffers.c keeps and aligns them) ---------------------------*/
 
-/* Every buffer starts 64 bytes into its allocation; the header says
- * whether it is managed memory (else malloc's, after an error). */
-enum { HEADER = 64, MANAGED = 0x6d676564, HOST = 0x686f7374 };
+int convc_cuda_ready(void) { return cu.state == 1 && !cu.error[0]; }
 
-static void *allocate(size_t size) {
+void *convc_cuda_managed_alloc(size_t size) {
   CUdeviceptr p = 0;
-  if (cu.state == 1 && !cu.error[0] &&
-      !failed(cu.cuMemAllocManaged(&p, size + HEADER, CU_MEM_ATTACH_GLOBAL),
-              "cuMemAllocManaged")) {
-    *(int *)(uintptr_t)p = MANAGED;
-    return (char *)(uintptr_t)p + HEADER;
-  }
-  char *h = malloc(size + HEADER);
-  if (!h)
+  if (!convc_cuda_ready() ||
+      failed(cu.cuMemAllocManaged(&p, size, CU_MEM_ATTACH_GLOBAL),
+             "cuMemAllocManaged"))
     return NULL;
-  *(int *)h = HOST;
-  return h + HEADER;
+  return (void *)(uintptr_t)p;
 }
 
-static void release(void *ptr) {
-  if (!ptr)
-    return;
-  char *base = (char *)ptr - HEADER;
-  if (*(int *)base == MANAGED)
-    cu.cuMemFree((CUdeviceptr)(uintptr_t)base);
-  else
-    free(base);
+void convc_cuda_managed_free(void *base) {
+  cu.cuMemFree((CUdeviceptr)(uintptr_t)base);
 }
-
-void *_mlir_memref_to_llvm_alloc(size_t size) { return allocate(size); }
-
-void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
-  /* The header keeps 64-byte alignment; larger ones are not requested. */
-  (void)alignment;
-  return allocate(size);
-}
-
-void _mlir_memref_to_llvm_free(void *ptr) { release(ptr); }
 
 static struct {
   const void *host;
@@ -261,12 +238,12 @@ void *convc_cuda_constant(const void *host, int64_t bytes) {
   for (size_t i = 0; i < num_constants; ++i)
     if (constants[i].host == host)
       return constants[i].device;
-  void *device = allocate((size_t)bytes);
+  void *device = convc_buffer_alloc((size_t)bytes, 0);
   void *grown = realloc(constants, (num_constants + 1) * sizeof *constants);
   if (!device || !grown) {
     record(CONVC_OUT_OF_MEMORY, "out of memory for the model's constants%s%s",
            "", "");
-    release(device);
+    convc_buffer_free(device);
     return (void *)(uintptr_t)host;
   }
   constants = grown;
@@ -291,7 +268,7 @@ convc_status *convc_cuda_run(const convc_model_info *model, void **buffers,
   if (!staged)
     return convc_status_make(CONVC_OUT_OF_MEMORY, "out of memory");
   for (int32_t i = 0; i < n && !cu.error[0]; ++i) {
-    staged[i] = allocate(bytes[i]);
+    staged[i] = convc_buffer_alloc(bytes[i], 0);
     if (!staged[i])
       record(CONVC_OUT_OF_MEMORY, "out of memory%s%s", "", "");
     else if (i < model->num_inputs)
@@ -304,7 +281,7 @@ convc_status *convc_cuda_run(const convc_model_info *model, void **buffers,
   for (int32_t i = model->num_inputs; i < n && !cu.error[0]; ++i)
     memcpy(buffers[i], staged[i], bytes[i]);
   for (int32_t i = 0; i < n; ++i)
-    release(staged[i]);
+    convc_buffer_free(staged[i]);
   free(staged);
   return cu.error[0] ? convc_status_make(cu.code, "%s", cu.error) : NULL;
 }

@@ -143,9 +143,10 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// they become sequential loops. Vector transfers are unrolled in full (a
 /// partial unroll allocates stack inside loops); contractions become outer
 /// products of FMAs. Math ops LLVM has no intrinsic for (tanh) become libm
-/// calls. scf-to-cf must follow memref-to-llvm. A CUDA host allocates
-/// through the runtime (`use-generic-functions`: memory the GPU can read)
-/// and launches kernels.
+/// calls. scf-to-cf must follow memref-to-llvm. Buffers come from the
+/// runtime (`use-generic-functions`), which keeps large ones from one
+/// inference to the next and, in a CUDA process, allocates memory the GPU
+/// can read. A CUDA host also launches kernels.
 static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp) {
   addPipeline(pm, openmp ? "scf-forall-to-parallel,convert-scf-to-openmp"
                          : "scf-forall-to-for");
@@ -161,7 +162,7 @@ static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp) {
                     "gpu-to-llvm{use-bare-pointers-for-host=1 "
                     "use-bare-pointers-for-kernels=1}");
   else
-    addPipeline(pm, "finalize-memref-to-llvm");
+    addPipeline(pm, "finalize-memref-to-llvm{use-generic-functions=1}");
   addPipeline(pm, "convert-scf-to-cf,"
                   "convert-math-to-llvm,convert-math-to-libm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"

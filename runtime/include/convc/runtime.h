@@ -166,6 +166,11 @@ convc_status *convc_model_run(const convc_model_info *model,
                               const convc_tensor *inputs,
                               convc_tensor *outputs);
 
+/* A model keeps the large buffers that an inference frees for the next one
+ * (memory fresh from the system costs a page fault per page). This gives
+ * them back to the system; later inferences allocate afresh. */
+void convc_release_cached_buffers(void);
+
 #ifdef __cplusplus
 }
 #endif
