@@ -1,6 +1,7 @@
 """convc against oneDNN on the layer set (layers.json) and the example
 models, in one process per thread count. See bench/README.md."""
 import argparse
+import copy
 import json
 import os
 import struct
@@ -84,21 +85,109 @@ def prepare(layer, work, rng):
     return head + body, weights, "Conv", [spec(c)], conv_gflop(c)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--only", default="")
-    ap.add_argument("--json", default="")
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--peak-gflops", type=float, default=0.0,
-                    help="FMA peak of one core (default: measured by the "
-                    "harness)")
-    args = ap.parse_args()
-    layers = json.load(open(os.path.join(ROOT, "bench", "layers.json")))["layers"]
-    only = set(filter(None, args.only.split(",")))
-    layers = [l for l in layers if not only or l["name"] in only]
+MODELS = ["resnet18", "mobilenet_v2"]
+
+
+def torch_model(name):
+    """torchvision's model with seeded weights and batch-norm statistics."""
+    import torch
+    import torchvision
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)().eval()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.1, 0.1)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    return model
+
+
+def median_ms(fn, reps):
+    import time
+    for _ in range(3):  # warm-up (TorchScript profiles its first runs)
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(times))
+
+
+def torch_variants(model, x):
+    """The PyTorch forms the issue names: eager NCHW, eager channels-last,
+    TorchScript frozen (optimize_for_inference fuses through oneDNN)."""
+    import torch
+    with torch.no_grad():
+        frozen = torch.jit.optimize_for_inference(
+            torch.jit.freeze(torch.jit.script(model)))
+    cl_model = copy.deepcopy(model).to(memory_format=torch.channels_last)
+    cl_x = x.to(memory_format=torch.channels_last)
+    return {"eager": lambda: model(x), "channels-last": lambda: cl_model(cl_x),
+            "torchscript": lambda: frozen(x)}
+
+
+def bench_models(names, threads, reps, work):
+    """Rows for the whole models: convc's executable (weights and input
+    shared with torchvision's definition) beside PyTorch's fastest form.
+    PyTorch is optional (Debian's python3-torch, python3-torchvision)."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 3, 224, 224)).astype(np.float32)
+    xfile = os.path.join(work, "x.npy")
+    np.save(xfile, x)
+    rows = []
+    for name in names:
+        exe = os.path.join(work, name)
+        src = os.path.join(ROOT, "examples", name + ".cnn")
+        if torch:
+            model = torch_model(name)
+            wfile = os.path.join(work, name + ".safetensors")
+            write_safetensors(wfile, {k: v.numpy() for k, v in
+                                      model.state_dict().items()
+                                      if v.dtype.is_floating_point})
+            weights = ["--weights", wfile]
+        else:
+            weights = ["--random-weights=1"]
+        subprocess.run([CONVC, src, "-o", exe] + weights, check=True)
+        stats = json.loads(subprocess.run(
+            [CONVC, src, "--stats=json"], check=True, capture_output=True,
+            text=True).stdout)
+        gflop = stats["total"]["flops"] / 1e9
+        yfile = os.path.join(work, name + ".out.npy")
+        for t in threads:
+            out = subprocess.run(
+                [exe, "--input", "x=" + xfile, "--output", "logits=" + yfile,
+                 "--bench", str(reps), "--threads", str(t)],
+                check=True, capture_output=True, text=True).stdout
+            convc_ms = float(out.split("median ")[1].split(" ms")[0])
+            row = {"name": name, "threads": t, "convc_ms": convc_ms,
+                   "onednn_ms": None, "torch_ms": None, "gflop": gflop,
+                   "torch_form": None, "max_abs_diff": None}
+            if torch:
+                torch.set_num_threads(t)
+                tx = torch.from_numpy(x)
+                with torch.no_grad():
+                    ref = model(tx).numpy()
+                    times = {form: median_ms(fn, reps) for form, fn in
+                             torch_variants(model, tx).items()}
+                form = min(times, key=times.get)
+                y = np.load(yfile)
+                row.update(torch_ms=times[form], torch_form=form,
+                           max_abs_diff=float(np.abs(y - ref).max()),
+                           max_abs_ref=float(np.abs(ref).max()))
+            rows.append(row)
+    return rows
+
+
+def bench_layers(layers, thread_counts, args, work):
+    """Rows for the layers: one harness with convc's and oneDNN's code."""
     rng = np.random.default_rng(0)
-    work = tempfile.mkdtemp(prefix="convc-bench-")
     entries, objects = [], []
     for layer in layers:
         src, weights, kind, steps, gflop = prepare(layer, work, rng)
@@ -131,7 +220,7 @@ def main():
     rows = []
     print(f"{'layer':<8} {'threads':>7} {'convc ms':>10} {'oneDNN ms':>10} "
           f"{'ratio':>7} {'convc % peak':>12} {'max |diff|':>11}")
-    for t in [int(x) for x in args.threads.split(",")]:
+    for t in thread_counts:
         env = dict(os.environ, OMP_NUM_THREADS=str(t))
         out = subprocess.run([harness, str(args.reps)], env=env, check=True,
                              capture_output=True, text=True).stdout
@@ -153,6 +242,51 @@ def main():
                 sys.exit(f"bench: {r['name']}: convc and oneDNN disagree")
     print(f"Both sides use OMP_NUM_THREADS threads; % peak of {core_peak:.0f} "
           "GFLOP/s per core.")
+    return rows
+
+
+def report_models(rows):
+    """Prints the models' table; fails if convc and PyTorch disagree."""
+    print(f"\n{'model':<13} {'threads':>7} {'convc ms':>9} {'PyTorch ms':>10} "
+          f"{'speed-up':>8}  {'PyTorch form':<13} {'max |diff|':>10}")
+    for r in rows:
+        if r["torch_ms"] is None:
+            print(f"{r['name']:<13} {r['threads']:>7} {r['convc_ms']:>9.3f} "
+                  f"{'-':>10} {'-':>8}  (PyTorch not installed)")
+            continue
+        ok = r["max_abs_diff"] <= 1e-3 * r["max_abs_ref"] + 1e-6
+        print(f"{r['name']:<13} {r['threads']:>7} {r['convc_ms']:>9.3f} "
+              f"{r['torch_ms']:>10.3f} {r['torch_ms'] / r['convc_ms']:>8.2f}  "
+              f"{r['torch_form']:<13} {r['max_abs_diff']:>10.2e}"
+              f"{'' if ok else '  MISMATCH'}")
+        if not ok:
+            sys.exit(f"bench: {r['name']}: convc and PyTorch disagree")
+    print("speed-up = the fastest PyTorch form's time / convc's time.")
+    return [{k: r[k] for k in ("name", "threads", "convc_ms", "onednn_ms",
+                               "torch_ms", "gflop")} for r in rows]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--only", default="",
+                    help="layers and models to run, e.g. R2,M1,resnet18")
+    ap.add_argument("--json", default="")
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--peak-gflops", type=float, default=0.0,
+                    help="FMA peak of one core (default: measured by the "
+                    "harness)")
+    args = ap.parse_args()
+    layers = json.load(open(os.path.join(ROOT, "bench", "layers.json")))["layers"]
+    only = set(filter(None, args.only.split(",")))
+    layers = [l for l in layers if not only or l["name"] in only]
+    models = [m for m in MODELS if not only or m in only]
+    thread_counts = [int(x) for x in args.threads.split(",")]
+    work = tempfile.mkdtemp(prefix="convc-bench-")
+    rows = bench_layers(layers, thread_counts, args, work) if layers else []
+    if models:
+        rows += report_models(bench_models(models, thread_counts, args.reps,
+                                           work))
     if args.json:
         json.dump(rows, open(args.json, "w"), indent=1)
 

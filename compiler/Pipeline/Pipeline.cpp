@@ -93,7 +93,9 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
 /// Bufferizes with identity layouts at the function boundary, turns the
 /// returned buffers into output arguments, and frees every temporary.
 static void addBufferization(OpPassManager &pm) {
-  addPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
+  pm.addNestedPass<func::FuncOp>(createPadInPlacePass());
+  addPipeline(pm, "eliminate-empty-tensors,"
+                  "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "buffer-results-to-out-params{hoist-static-allocs "
                   "modify-public-functions},"

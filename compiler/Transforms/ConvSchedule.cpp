@@ -177,3 +177,21 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
   t.reg = {1, 1, ohr, owr};
   return t;
 }
+
+LinearTiles convc::chooseLinearTiles(int64_t m, int64_t k, const CpuDesc &cpu) {
+  LinearTiles t;
+  // The widest vector (of at least 4 lanes) that divides k.
+  for (int64_t lanes = cpu.vectorBits / 32; lanes >= 4 && !t.lanes; lanes /= 2)
+    if (k % lanes == 0)
+      t.lanes = lanes;
+  if (!t.lanes)
+    return t;
+  // Each step loads one vector per row of w and one of x: the layer streams
+  // its weights once, so a few rows of accumulators hide the FMA latency.
+  t.rows = largestDivisor(
+      m, std::max<int64_t>(1, std::min<int64_t>(8, cpu.vectorRegisters / 4)));
+  // Many small blocks, so that the threads finish together.
+  int64_t tiles = m / t.rows;
+  t.blockRows = t.rows * (tiles / largestDivisor(tiles, 32 * cpu.threads));
+  return t;
+}

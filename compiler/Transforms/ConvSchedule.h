@@ -71,6 +71,18 @@ struct ConvTiles {
 /// Tile sizes that divide the dims they tile, so every tile is static.
 ConvTiles chooseConvTiles(const ConvShape &shape, const CpuDesc &cpu);
 
+/// The schedule of a linear layer out[n, m] = sum_k x[n, k] * w[m, k]: the
+/// reduction is split into k / lanes steps of a vector of partial sums,
+/// `rows` outputs (rows of w) at a time; `blockRows` outputs per cache
+/// block (one iteration of the parallel loop). lanes == 0: not vectorized.
+struct LinearTiles {
+  int64_t lanes = 0;
+  int64_t rows = 1;
+  int64_t blockRows = 1;
+};
+
+LinearTiles chooseLinearTiles(int64_t m, int64_t k, const CpuDesc &cpu);
+
 } // namespace convc
 
 #endif // CONVC_TRANSFORMS_CONVSCHEDULE_H

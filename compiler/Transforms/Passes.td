@@ -17,6 +17,24 @@ def MemrefCopyToLinalgPass : Pass<"convc-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Let the producer of a padded tensor write into its interior";
+  let description = [{
+    Input: linalg on tensors, before bufferization. Each `tensor.pad` with
+    static shapes and a constant padding value becomes a padded
+    `tensor.empty` whose border slabs are filled (`linalg.fill` on
+    disjoint `extract_slice`s, so the interior is never written twice) and
+    the source inserted into its interior. The padded tensor is created
+    before the source's producer and the producer's destination, so that
+    `eliminate-empty-tensors`, run next, can make the producer write its
+    result straight into the interior: the padded copy of every
+    intermediate (a full extra pass over memory) disappears. A pad of a
+    function argument stays a copy.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FoldBatchNormPass : Pass<"cnn-fold-batchnorm"> {
   let summary = "Fold inference batch norm into the convolution before it";
   let description = [{

@@ -35,6 +35,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -222,6 +223,96 @@ struct AccumulateTapByTap : OpRewritePattern<arith::AddFOp> {
   }
 };
 
+/// A read of rows that a strided view takes every s-th element of (a
+/// strided convolution's taps) -> per row, one contiguous read of the
+/// underlying row and a shuffle that keeps every s-th element. Otherwise
+/// each element is loaded on its own.
+struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto slice = read.getBase().getDefiningOp<tensor::ExtractSliceOp>();
+    VectorType type = read.getVectorType();
+    // A slice of a slice waits until the two are merged.
+    if (!slice || slice.getSource().getDefiningOp<tensor::ExtractSliceOp>() ||
+        slice.getType().getRank() != slice.getSourceType().getRank() ||
+        read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
+        llvm::any_of(read.getInBoundsValues(), [](bool b) { return !b; }) ||
+        type.getRank() == 0 || type.isScalable())
+      return failure();
+    ArrayRef<int64_t> strides = slice.getStaticStrides();
+    int64_t stride = strides.back();
+    if (ShapedType::isDynamicShape(strides) || stride <= 1)
+      return failure();
+
+    Location loc = read.getLoc();
+    int64_t rank = strides.size(), vectorRank = type.getRank();
+    int64_t lanes = type.getShape().back();
+    auto rowType =
+        VectorType::get({(lanes - 1) * stride + 1}, type.getElementType());
+    SmallVector<int64_t> everySth;
+    for (int64_t i = 0; i < lanes; ++i)
+      everySth.push_back(i * stride);
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    AffineExpr offset, index;
+    bindSymbols(rewriter.getContext(), offset, index);
+    // Source index of tensor dim d at vector position `at` (0 for the dims
+    // before the vector's).
+    auto sourceIndex = [&](int64_t d, int64_t at) -> Value {
+      AffineMap map = AffineMap::get(0, 2, offset + (index + at) * strides[d],
+                                     rewriter.getContext());
+      return getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          affine::makeComposedFoldedAffineApply(
+              rewriter, loc, map, {offsets[d], read.getIndices()[d]}));
+    };
+    Value result = arith::ConstantOp::create(rewriter, loc, type,
+                                             rewriter.getZeroAttr(type));
+    SmallVector<int64_t> outer(type.getShape().drop_back());
+    int64_t rows = ShapedType::getNumElements(outer);
+    for (int64_t linear = 0; linear < rows; ++linear) {
+      SmallVector<int64_t> pos = delinearize(linear, computeStrides(outer));
+      SmallVector<Value> indices;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t v = d - (rank - vectorRank);
+        indices.push_back(
+            sourceIndex(d, v >= 0 && v < vectorRank - 1 ? pos[v] : 0));
+      }
+      Value row = vector::TransferReadOp::create(
+          rewriter, loc, rowType, slice.getSource(), indices, read.getPadding(),
+          ArrayRef<bool>{true});
+      Value picked =
+          vector::ShuffleOp::create(rewriter, loc, row, row, everySth);
+      result = pos.empty() ? picked
+                           : vector::InsertOp::create(rewriter, loc, picked,
+                                                      result, pos)
+                                 .getResult();
+    }
+    rewriter.replaceOp(read, result);
+    return success();
+  }
+};
+
+/// Adds `op` and its epilogue to `fusable`: the accumulator's initial value
+/// (a bias broadcast or fill) and the chain of element-wise consumers.
+/// Returns the last op of the chain, the root of tiling.
+Operation *withEpilogue(linalg::GenericOp op,
+                        llvm::SmallPtrSetImpl<Operation *> &fusable) {
+  fusable.insert(op);
+  if (Operation *init = op.getDpsInits()[0].getDefiningOp())
+    if (isa<linalg::BroadcastOp, linalg::FillOp>(init))
+      fusable.insert(init);
+  Operation *root = op;
+  while (root->hasOneUse()) {
+    auto user = dyn_cast<linalg::GenericOp>(*root->user_begin());
+    if (!user || !isEpilogueOf(user, root->getResult(0)))
+      break;
+    fusable.insert(user);
+    root = user;
+  }
+  return root;
+}
+
 /// Reorders the loops of a register tile's ops so that the output channels
 /// come last and become the vectors' lanes: dense (n, c, f, oh, ow) ->
 /// (n, c, oh, ow, f), the epilogue (n, f, oh, ow) -> (n, oh, ow, f). Named
@@ -263,22 +354,8 @@ scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
   ConvKind kind = *getConvKind(conv);
   ConvTiles tiles = chooseConvTiles(convShape(conv, kind), cpu);
 
-  // The epilogue: the accumulator's initial value and the chain of
-  // element-wise consumers.
   llvm::SmallPtrSet<Operation *, 8> fusable;
-  fusable.insert(conv);
-  if (Operation *init = conv.getDpsInits()[0].getDefiningOp())
-    if (isa<linalg::BroadcastOp, linalg::FillOp>(init))
-      fusable.insert(init);
-  Operation *root = conv;
-  while (root->hasOneUse()) {
-    auto user = dyn_cast<linalg::GenericOp>(*root->user_begin());
-    if (!user || !isEpilogueOf(user, root->getResult(0)))
-      break;
-    fusable.insert(user);
-    root = user;
-  }
-
+  Operation *root = withEpilogue(conv, fusable);
   FailureOr<SmallVector<Operation *>> block =
       tileAndFuse(rewriter, root, fusable, tiles.block,
                   scf::SCFTilingOptions::LoopType::ForallOp);
@@ -319,6 +396,120 @@ scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
   return inner;
 }
 
+/// Whether `op` is a linear layer: out[n, m] += x[n, k] * w[m, k].
+bool isLinearLayer(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 3 || !linalg::isaContractionOpInterface(op))
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr n, m, k;
+  bindDims(ctx, n, m, k);
+  return op.getIndexingMapsArray() ==
+         SmallVector<AffineMap>{AffineMap::get(3, 0, {n, k}, ctx),
+                                AffineMap::get(3, 0, {m, k}, ctx),
+                                AffineMap::get(3, 0, {n, m}, ctx)};
+}
+
+/// A generic `out = body(ins..., out)` that adds or multiply-adds.
+linalg::GenericOp sumOp(OpBuilder &b, Location loc, Type type, ValueRange ins,
+                        Value init, ArrayRef<AffineMap> maps,
+                        ArrayRef<utils::IteratorType> iters) {
+  return linalg::GenericOp::create(
+      b, loc, type, ins, init, maps, iters,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value term = args.size() == 3
+                         ? arith::MulFOp::create(nb, nl, args[0], args[1])
+                         : args[0];
+        linalg::YieldOp::create(
+            nb, nl,
+            arith::AddFOp::create(nb, nl, args.back(), term).getResult());
+      });
+}
+
+/// Schedules a linear layer and its epilogue; returns the ops of the
+/// innermost tile (none if the layer stays as it is). The reduction over k
+/// is split in two: partial[n, m, l] = sum_ko x[n, ko, l] * w[m, ko, l],
+/// a vector of `lanes` partial sums per output that stays in a register
+/// across the ko loop, then out[n, m] = init + sum_l partial[n, m, l], one
+/// horizontal sum per output; both in the same register tile of outputs.
+FailureOr<SmallVector<Operation *>> scheduleLinear(RewriterBase &rewriter,
+                                                   linalg::GenericOp op,
+                                                   const CpuDesc &cpu) {
+  SmallVector<int64_t> range = op.getStaticLoopRanges();
+  int64_t n = range[0], m = range[1], k = range[2];
+  LinearTiles tiles = chooseLinearTiles(m, k, cpu);
+  if (!tiles.lanes)
+    return SmallVector<Operation *>{};
+  int64_t lanes = tiles.lanes, steps = k / lanes;
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  Type f = getElementTypeOrSelf(op->getResult(0).getType());
+  auto parallel = utils::IteratorType::parallel;
+  auto reduction = utils::IteratorType::reduction;
+  rewriter.setInsertionPoint(op);
+  auto split = [&](Value v, int64_t rows) -> Value {
+    return tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({rows, steps, lanes}, f), v,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  };
+  auto partialType = RankedTensorType::get({n, m, lanes}, f);
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(f));
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, partialType.getShape(), f);
+  auto fill = linalg::FillOp::create(rewriter, loc, zero, empty);
+  AffineExpr dn, dm, dl, dk;
+  bindDims(ctx, dn, dm, dl, dk);
+  linalg::GenericOp partial =
+      sumOp(rewriter, loc, partialType,
+            {split(op.getDpsInputs()[0], n), split(op.getDpsInputs()[1], m)},
+            fill.getResult(0),
+            {AffineMap::get(4, 0, {dn, dk, dl}, ctx),
+             AffineMap::get(4, 0, {dm, dk, dl}, ctx),
+             AffineMap::get(4, 0, {dn, dm, dl}, ctx)},
+            {parallel, parallel, parallel, reduction});
+  linalg::GenericOp combine = sumOp(rewriter, loc, op->getResult(0).getType(),
+                                    partial->getResults(), op.getDpsInits()[0],
+                                    {AffineMap::get(3, 0, {dn, dm, dl}, ctx),
+                                     AffineMap::get(3, 0, {dn, dm}, ctx)},
+                                    {parallel, parallel, reduction});
+  rewriter.replaceOp(op, combine->getResults());
+
+  llvm::SmallPtrSet<Operation *, 8> fusable = {fill, partial};
+  Operation *root = withEpilogue(combine, fusable);
+  FailureOr<SmallVector<Operation *>> block =
+      tileAndFuse(rewriter, root, fusable, {1, tiles.blockRows},
+                  scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(block))
+    return failure();
+  fusable.clear();
+  fusable.insert(block->begin(), block->end());
+  FailureOr<SmallVector<Operation *>> reg =
+      tileAndFuse(rewriter, block->front(), fusable, {1, tiles.rows},
+                  scf::SCFTilingOptions::LoopType::ForOp);
+  if (failed(reg))
+    return failure();
+  // The ko loop: the register tile of partial sums is loop-carried.
+  SmallVector<Operation *> inner = *reg;
+  auto *it = llvm::find_if(inner, [](Operation *op) {
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    return g && g.getNumLoops() == 4;
+  });
+  if (it == inner.end())
+    return failure();
+  scf::SCFTilingOptions reductionTiling;
+  reductionTiling.setTileSizes(foldResults(rewriter, {0, 0, 0, 1}));
+  reductionTiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(*it);
+  FailureOr<scf::SCFTilingResult> r =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(*it), reductionTiling);
+  if (failed(r))
+    return failure();
+  rewriter.replaceOp(*it, r->replacements);
+  *it = r->tiledOps.back();
+  return inner;
+}
+
 struct TileAndVectorizePass
     : convc::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
   using TileAndVectorizePassBase::TileAndVectorizePassBase;
@@ -333,11 +524,14 @@ struct TileAndVectorizePass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
-    SmallVector<linalg::GenericOp> convs;
+    SmallVector<linalg::GenericOp> convs, linears;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (getConvKind(op) && op.hasPureTensorSemantics() &&
-          !op.hasDynamicShape())
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+        return;
+      if (getConvKind(op))
         convs.push_back(op);
+      else if (isLinearLayer(op))
+        linears.push_back(op);
     });
     SmallVector<Operation *> toVectorize;
     for (linalg::GenericOp conv : convs) {
@@ -345,6 +539,15 @@ struct TileAndVectorizePass
           scheduleConv(rewriter, conv, cpu);
       if (failed(inner)) {
         conv.emitError("convc: cannot tile this convolution");
+        return signalPassFailure();
+      }
+      llvm::append_range(toVectorize, *inner);
+    }
+    for (linalg::GenericOp linear : linears) {
+      FailureOr<SmallVector<Operation *>> inner =
+          scheduleLinear(rewriter, linear, cpu);
+      if (failed(inner)) {
+        linear.emitError("convc: cannot tile this linear layer");
         return signalPassFailure();
       }
       llvm::append_range(toVectorize, *inner);
@@ -374,7 +577,9 @@ struct TileAndVectorizePass
     });
 
     RewritePatternSet patterns(ctx);
-    patterns.add<BroadcastThenTranspose, AccumulateTapByTap>(ctx);
+    patterns
+        .add<BroadcastThenTranspose, AccumulateTapByTap, ReadStridedRowsWhole>(
+            ctx);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
     vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns, ctx);
@@ -387,6 +592,15 @@ struct TileAndVectorizePass
       getOperation().emitError(
           "convc: the vector clean-up of the convolution tiles did not "
           "converge");
+      return signalPassFailure();
+    }
+    // What reductions remain (a linear layer's horizontal sums) become
+    // one reduction per row, which LLVM lowers.
+    RewritePatternSet reductions(ctx);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        reductions, vector::VectorMultiReductionLowering::InnerReduction);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(reductions)))) {
+      getOperation().emitError("convc: cannot lower the vector reductions");
       return signalPassFailure();
     }
   }

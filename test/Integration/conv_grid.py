@@ -45,6 +45,19 @@ GRID = [
         "out=32, kernel=3, pad=1",
         "out=16, kernel=3, pad=same, bias=false",
     ]),
+    # Depthwise with strides over rows wider than a vector: each strided
+    # row is read whole and shuffled.
+    ([1, 6, 23, 37], [
+        "out=6, kernel=3, stride=2, pad=1, groups=6",
+        "out=6, kernel=3, stride=3, pad=1, groups=6, bias=false",
+        "out=6, kernel=5, stride=2, pad=2, groups=6",
+        "out=6, kernel=3, stride=[2, 1], pad=1, groups=6",
+        "out=6, kernel=3, stride=[1, 2], dilation=2, pad=2, groups=6",
+        "out=3, kernel=3, stride=2, pad=1",
+    ]),
+    ([2, 4, 40, 34], [
+        "out=4, kernel=3, stride=2, pad=1, groups=4",
+    ]),
     ([1, 1, 1, 1], [
         "out=3, kernel=1",
         "out=2, kernel=3, pad=1",

@@ -59,6 +59,32 @@ def main():
     checker.check("linear(.., bias=false)", outs["out"],
                   ref.linear(hidden, w2))
 
+    # Linear layers whose reductions split into vectors of 16, 8 and 4
+    # lanes (k = 48, 24, 12), with and without bias and epilogue, batch 3.
+    x = r.standard_normal((3, 48)).astype(np.float32)
+    w1 = r.standard_normal((10, 48)).astype(np.float32)
+    b1 = r.standard_normal(10).astype(np.float32)
+    w2 = r.standard_normal((24, 10)).astype(np.float32)
+    w3 = r.standard_normal((12, 24)).astype(np.float32)
+    w4 = r.standard_normal((7, 12)).astype(np.float32)
+    src = """model wide(x: f32[3, 48]) -> (a, b, c) {
+  fc1 = linear(x, out=10)
+  fc2 = linear(relu(fc1), out=24, bias=false)
+  fc3 = linear(fc2, out=12, bias=false)
+  fc4 = linear(relu(fc3), out=7, bias=false)
+  return relu(fc1), fc3, fc4
+}
+"""
+    outs = harness.compile_and_run(
+        src, {"x": x}, {"fc1.weight": w1, "fc1.bias": b1, "fc2.weight": w2,
+                        "fc3.weight": w3, "fc4.weight": w4})
+    a = ref.relu(ref.linear(x, w1, b1))
+    fc3 = ref.linear(ref.linear(a, w2), w3)
+    checker.check("relu(linear(x)), k = 48", outs["a"], a)
+    checker.check("linear, k = 24", outs["b"], fc3)
+    checker.check("linear, k = 12", outs["c"],
+                  ref.linear(ref.relu(fc3), w4))
+
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.
     x = r.standard_normal((2, 4, 5, 6)).astype(np.float32) * 3

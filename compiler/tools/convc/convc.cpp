@@ -224,9 +224,10 @@ int main(int argc, char **argv) {
                              cl::Required, cl::cat(category));
   cl::opt<std::string> output("o", cl::desc("Output file"),
                               cl::value_desc("path"), cl::cat(category));
-  cl::opt<std::string> emit(
-      "emit", cl::desc("What to produce: " + stageList() + " (default: exe)"),
-      cl::init("exe"), cl::cat(category));
+  // cl::desc keeps a pointer to its text: the text must outlive parsing.
+  std::string emitHelp = "What to produce: " + stageList() + " (default: exe)";
+  cl::opt<std::string> emit("emit", cl::desc(emitHelp), cl::init("exe"),
+                            cl::cat(category));
   cl::opt<std::string> weights(
       "weights", cl::desc("Weights in safetensors format, keyed by layer name"),
       cl::value_desc("file.safetensors"), cl::cat(category));

@@ -1,0 +1,115 @@
+//===- PadInPlace.cpp - producers write into their padded buffer ----------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+
+namespace convc {
+#define GEN_PASS_DEF_PADINPLACEPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace convc
+
+using namespace mlir;
+
+namespace {
+
+/// Where the padded tensor must exist for the source's producer to write
+/// into it: before the producer and before the destination it writes
+/// (both in the pad's block), else just before the pad.
+Operation *insertionPoint(tensor::PadOp pad) {
+  Block *block = pad->getBlock();
+  Operation *first = pad;
+  auto consider = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (def && def->getBlock() == block && def->isBeforeInBlock(first))
+      first = def;
+  };
+  Value source = pad.getSource();
+  consider(source);
+  if (auto dps = source.getDefiningOp<DestinationStyleOpInterface>())
+    for (OpOperand &init : dps.getDpsInitsMutable())
+      consider(init.get());
+  return first;
+}
+
+/// tensor.pad -> border fills of a padded empty tensor + insert_slice.
+LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
+  auto type = pad.getResultType();
+  Value value = pad.getConstantPaddingValue();
+  if (!type.hasStaticShape() || !pad.getSourceType().hasStaticShape() ||
+      !value || (pad.hasZeroLowPad() && pad.hasZeroHighPad()))
+    return failure();
+  ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+  if (ShapedType::isDynamicShape(low) || ShapedType::isDynamicShape(high))
+    return failure();
+  ArrayRef<int64_t> inner = pad.getSourceType().getShape();
+  ArrayRef<int64_t> outer = type.getShape();
+  int64_t rank = type.getRank();
+  Location loc = pad.getLoc();
+
+  rewriter.setInsertionPoint(insertionPoint(pad));
+  // The padding value may be defined after the insertion point.
+  Attribute constant;
+  if (!matchPattern(value, m_Constant(&constant)))
+    return failure();
+  Value fillValue =
+      arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(constant));
+  Value padded =
+      tensor::EmptyOp::create(rewriter, loc, outer, type.getElementType());
+  // Disjoint border slabs: along dimension d, the low and the high slab,
+  // restricted to the interior in the dimensions before d.
+  auto fillSlab = [&](int64_t d, int64_t offset, int64_t size) {
+    if (size == 0)
+      return;
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t o = i < d ? low[i] : 0, s = i < d ? inner[i] : outer[i];
+      if (i == d)
+        o = offset, s = size;
+      offsets.push_back(rewriter.getIndexAttr(o));
+      sizes.push_back(rewriter.getIndexAttr(s));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    Value slab = tensor::ExtractSliceOp::create(rewriter, loc, padded, offsets,
+                                                sizes, strides);
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, fillValue, slab).getResult(0);
+    padded = tensor::InsertSliceOp::create(rewriter, loc, filled, padded,
+                                           offsets, sizes, strides);
+  };
+  for (int64_t d = 0; d < rank; ++d) {
+    fillSlab(d, 0, low[d]);
+    fillSlab(d, low[d] + inner[d], high[d]);
+  }
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  for (int64_t i = 0; i < rank; ++i) {
+    offsets.push_back(rewriter.getIndexAttr(low[i]));
+    sizes.push_back(rewriter.getIndexAttr(inner[i]));
+    strides.push_back(rewriter.getIndexAttr(1));
+  }
+  rewriter.setInsertionPoint(pad);
+  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+      pad, pad.getSource(), padded, offsets, sizes, strides);
+  return success();
+}
+
+struct PadInPlacePass : convc::impl::PadInPlacePassBase<PadInPlacePass> {
+  void runOnOperation() override {
+    SmallVector<tensor::PadOp> pads;
+    // Only pads directly in the function: those inside loops pad tiles.
+    for (Block &block : getOperation().getBody())
+      for (auto pad : block.getOps<tensor::PadOp>())
+        pads.push_back(pad);
+    IRRewriter rewriter(&getContext());
+    for (tensor::PadOp pad : pads)
+      (void)padInPlace(rewriter, pad);
+  }
+};
+
+} // namespace

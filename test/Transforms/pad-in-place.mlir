@@ -1,0 +1,66 @@
+// RUN: convc-opt %s -pass-pipeline='builtin.module(func.func(convc-pad-in-place),eliminate-empty-tensors)' | FileCheck %s
+
+// The producer of a padded tensor writes straight into the padded tensor's
+// interior: its destination becomes a slice of the padded tensor, whose
+// border (only) is filled before the producer runs.
+
+// CHECK-LABEL: func.func @produced
+// CHECK:       %[[PADDED:.*]] = tensor.empty() : tensor<2x3x7x8xf32>
+// CHECK:       linalg.fill {{.*}} -> tensor<2x3x1x8xf32>
+// CHECK:       %[[T1:.*]] = tensor.insert_slice %{{.*}} into %[[PADDED]][0, 0, 0, 0] [2, 3, 1, 8]
+// CHECK:       linalg.fill {{.*}} -> tensor<2x3x2x8xf32>
+// CHECK:       %[[T2:.*]] = tensor.insert_slice %{{.*}} into %[[T1]][0, 0, 5, 0] [2, 3, 2, 8]
+// CHECK:       linalg.fill {{.*}} -> tensor<2x3x4x3xf32>
+// CHECK:       %[[T3:.*]] = tensor.insert_slice %{{.*}} into %[[T2]][0, 0, 1, 0] [2, 3, 4, 3]
+// CHECK-NOT:   linalg.fill {{.*}} -> tensor<2x3x4x0xf32>
+// CHECK:       %[[INTERIOR:.*]] = tensor.extract_slice %[[T3]][0, 0, 1, 3] [2, 3, 4, 5]
+// CHECK:       %[[RELU:.*]] = linalg.generic {{.*}} outs(%[[INTERIOR]] : tensor<2x3x4x5xf32>)
+// CHECK:       %[[RESULT:.*]] = tensor.insert_slice %[[RELU]] into %[[T3]][0, 0, 1, 3] [2, 3, 4, 5]
+// CHECK-NOT:   tensor.pad
+// CHECK:       return %[[RESULT]]
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @produced(%x: tensor<2x3x4x5xf32>) -> tensor<2x3x7x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<2x3x4x5xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<2x3x4x5xf32>) outs(%empty : tensor<2x3x4x5xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x4x5xf32>
+  %padded = tensor.pad %relu low[0, 0, 1, 3] high[0, 0, 2, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<2x3x4x5xf32> to tensor<2x3x7x8xf32>
+  return %padded : tensor<2x3x7x8xf32>
+}
+
+
+// A function argument cannot be written in place: it is copied in, and
+// only the border is filled.
+// CHECK-LABEL: func.func @argument
+// CHECK:       %[[PADDED:.*]] = tensor.empty() : tensor<1x2x5x5xf32>
+// CHECK-COUNT-4: linalg.fill
+// CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK-NOT:   tensor.pad
+func.func @argument(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x3x3xf32> to tensor<1x2x5x5xf32>
+  return %padded : tensor<1x2x5x5xf32>
+}
+
+
+// A pad whose value is not a constant stays.
+// CHECK-LABEL: func.func @computed_value
+// CHECK: tensor.pad
+func.func @computed_value(%x: tensor<4xf32>, %v: f32) -> tensor<6xf32> {
+  %padded = tensor.pad %x low[1] high[1] {
+  ^bb0(%i: index):
+    tensor.yield %v : f32
+  } : tensor<4xf32> to tensor<6xf32>
+  return %padded : tensor<6xf32>
+}
