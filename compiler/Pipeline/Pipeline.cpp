@@ -196,6 +196,8 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
     // value (no temporary buffer per register tile).
     addPipeline(pm, "loop-invariant-subset-hoisting,canonicalize");
     addBufferization(pm);
+    pm.addPass(createVectorizeCopiesPass());
+    pm.addPass(createCanonicalizerPass());
     addHostLowering(pm, /*cuda=*/false, /*openmp=*/true);
     return;
   }

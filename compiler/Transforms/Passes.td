@@ -17,6 +17,21 @@ def MemrefCopyToLinalgPass : Pass<"convc-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
+  let summary = "Copy buffers as loops of vector copies (CPU)";
+  let description = [{
+    Input: bufferized IR (after `convc-memref-copy-to-linalg`). Output:
+    every `linalg.copy` of buffers with static shapes (such as the copy of
+    a model input into the interior of its padded buffer) is a loop nest
+    over its rows whose body copies a piece of a row (at most 64 elements,
+    a divisor of the row) as one vector read and one vector write. LLVM
+    copies strided buffers element by element otherwise.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
   let summary = "Let the producer of a padded tensor write into its interior";
   let description = [{

@@ -1,0 +1,72 @@
+//===- VectorizeCopies.cpp - buffer copies as loops of vector copies ------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace convc {
+#define GEN_PASS_DEF_VECTORIZECOPIESPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace convc
+
+using namespace mlir;
+
+namespace {
+
+/// The longest piece of a row copied as one vector.
+constexpr int64_t kMaxPiece = 64;
+
+/// A copy tiled into pieces of rows (all dims but the last one at a time,
+/// the last in pieces of at most kMaxPiece elements), each piece one vector
+/// read and write.
+LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
+  auto type = cast<MemRefType>(linalgCopy.getInputs()[0].getType());
+  SmallVector<OpFoldResult> sizes(type.getRank() - 1, rewriter.getIndexAttr(1));
+  int64_t width = type.getShape().back(), piece = kMaxPiece;
+  while (width % piece)
+    --piece;
+  sizes.push_back(rewriter.getIndexAttr(piece));
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes).setLoopType(
+      scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(linalgCopy);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(linalgCopy.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.eraseOp(linalgCopy);
+  for (Operation *op : tiled->tiledOps) {
+    rewriter.setInsertionPoint(op);
+    if (failed(linalg::vectorize(rewriter, op)))
+      return failure();
+    rewriter.eraseOp(op);
+  }
+  return success();
+}
+
+struct VectorizeCopiesPass
+    : convc::impl::VectorizeCopiesPassBase<VectorizeCopiesPass> {
+  void runOnOperation() override {
+    // Copies of buffers with static shapes (not yet vector-sized pieces).
+    SmallVector<linalg::CopyOp> copies;
+    getOperation()->walk([&](linalg::CopyOp op) {
+      auto type = dyn_cast<MemRefType>(op.getInputs()[0].getType());
+      if (op.hasPureBufferSemantics() && type && type.hasStaticShape() &&
+          type.getRank() > 0 && type.getNumElements() > 0)
+        copies.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::CopyOp copy : copies) {
+      Location loc = copy.getLoc();
+      if (failed(vectorizeCopy(rewriter, copy))) {
+        emitError(loc, "convc: cannot vectorize this copy");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,41 @@
+// RUN: convc-opt %s -convc-vectorize-copies -canonicalize | FileCheck %s
+
+// The copy of an input into the interior of its padded buffer: a loop over
+// the rows, each row one vector read and one vector write (in bounds).
+// CHECK-LABEL: func.func @into_padded
+// CHECK-SAME: (%[[SRC:.*]]: memref<1x2x4x7xf32>, %[[DST:.*]]: memref<1x2x6x9xf32>)
+// CHECK: %[[SV:.*]] = memref.subview %[[DST]][0, 0, 1, 1] [1, 2, 4, 7] [1, 1, 1, 1]
+// CHECK: scf.for %[[C:.*]] = %c0 to %c2 step %c1
+// CHECK:   scf.for %[[H:.*]] = %c0 to %c4 step %c1
+// CHECK:     %[[ROW:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true, true, true, true]} : memref<1x1x1x7xf32, {{.*}}>, vector<1x1x1x7xf32>
+// CHECK:     vector.transfer_write %[[ROW]], %{{.*}} {in_bounds = [true, true, true, true]} : vector<1x1x1x7xf32>, memref<1x1x1x7xf32, {{.*}}>
+// CHECK-NOT: linalg.copy
+func.func @into_padded(%src: memref<1x2x4x7xf32>, %dst: memref<1x2x6x9xf32>) {
+  %sv = memref.subview %dst[0, 0, 1, 1] [1, 2, 4, 7] [1, 1, 1, 1]
+      : memref<1x2x6x9xf32> to memref<1x2x4x7xf32, strided<[108, 54, 9, 1], offset: 10>>
+  linalg.copy ins(%src : memref<1x2x4x7xf32>) outs(%sv : memref<1x2x4x7xf32, strided<[108, 54, 9, 1], offset: 10>>)
+  return
+}
+
+// Long rows go in pieces of at most 64 elements that divide the row: 100
+// in pieces of 50; a prime length above 64, one element at a time.
+// CHECK-LABEL: func.func @long_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK:   scf.for %{{.*}} = %c0 to %c100 step %c50
+// CHECK:     vector.transfer_read {{.*}} vector<1x50xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c67 step %c1
+// CHECK:   vector.transfer_read {{.*}} vector<1xf32>
+func.func @long_rows(%a: memref<3x100xf32>, %b: memref<3x100xf32>,
+                     %c: memref<67xf32>, %d: memref<67xf32>) {
+  linalg.copy ins(%a : memref<3x100xf32>) outs(%b : memref<3x100xf32>)
+  linalg.copy ins(%c : memref<67xf32>) outs(%d : memref<67xf32>)
+  return
+}
+
+// Dynamic shapes stay linalg.copy (plain loops later).
+// CHECK-LABEL: func.func @dynamic
+// CHECK: linalg.copy
+func.func @dynamic(%a: memref<?xf32>, %b: memref<?xf32>) {
+  linalg.copy ins(%a : memref<?xf32>) outs(%b : memref<?xf32>)
+  return
+}
