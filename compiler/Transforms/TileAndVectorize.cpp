@@ -21,6 +21,14 @@
 // the output is written once, after the activation. Tile sizes come from
 // the cost model in ConvSchedule.cpp.
 //
+// A depthwise convolution whose only consumer is a pointwise one (a
+// depthwise-separable pair) is fused into the pointwise cache blocks: each
+// block computes the band of depthwise output it reads, which stays in
+// cache, then consumes it; each part keeps its own micro-kernel. Linear
+// layers get a register tile of vectors of partial sums (scheduleLinear).
+// Rows that a stride takes every s-th element of are read whole and
+// shuffled.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/ConvSchedule.h"
@@ -346,26 +354,15 @@ LogicalResult putChannelsInLanes(RewriterBase &rewriter,
   return success();
 }
 
-/// Schedules one tap-sum convolution and its epilogue; returns the ops of
-/// the innermost tile, to be vectorized.
+/// Tiles a cache block's convolution and epilogue (`blockOps`, the root of
+/// tiling first) for registers; returns the ops of the innermost tile, to
+/// be vectorized.
 FailureOr<SmallVector<Operation *>>
-scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
-             const CpuDesc &cpu) {
-  ConvKind kind = *getConvKind(conv);
-  ConvTiles tiles = chooseConvTiles(convShape(conv, kind), cpu);
-
-  llvm::SmallPtrSet<Operation *, 8> fusable;
-  Operation *root = withEpilogue(conv, fusable);
-  FailureOr<SmallVector<Operation *>> block =
-      tileAndFuse(rewriter, root, fusable, tiles.block,
-                  scf::SCFTilingOptions::LoopType::ForallOp);
-  if (failed(block))
-    return failure();
-  // The untiled ops are dead now; the final clean-up erases them.
-  fusable.clear();
-  fusable.insert(block->begin(), block->end());
+tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
+              const ConvTiles &tiles, ConvKind kind) {
+  llvm::SmallPtrSet<Operation *, 8> fusable(blockOps.begin(), blockOps.end());
   FailureOr<SmallVector<Operation *>> reg =
-      tileAndFuse(rewriter, block->front(), fusable, tiles.reg,
+      tileAndFuse(rewriter, blockOps.front(), fusable, tiles.reg,
                   scf::SCFTilingOptions::LoopType::ForOp);
   if (failed(reg))
     return failure();
@@ -393,6 +390,94 @@ scheduleConv(RewriterBase &rewriter, linalg::GenericOp conv,
     return failure();
   rewriter.replaceOp(tiledConv, r->replacements);
   *it = r->tiledOps.back();
+  return inner;
+}
+
+/// Schedules one tap-sum convolution and its epilogue; returns the ops of
+/// the innermost tile, to be vectorized.
+FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
+                                                 linalg::GenericOp conv,
+                                                 const CpuDesc &cpu) {
+  ConvKind kind = *getConvKind(conv);
+  ConvTiles tiles = chooseConvTiles(convShape(conv, kind), cpu);
+  llvm::SmallPtrSet<Operation *, 8> fusable;
+  Operation *root = withEpilogue(conv, fusable);
+  FailureOr<SmallVector<Operation *>> block =
+      tileAndFuse(rewriter, root, fusable, tiles.block,
+                  scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(block))
+    return failure();
+  // The untiled ops are dead now; the final clean-up erases them.
+  return tileRegisters(rewriter, *block, tiles, kind);
+}
+
+/// The pointwise convolution that consumes only `depthwise`'s epilogue,
+/// if any: the pair of a depthwise-separable convolution.
+linalg::GenericOp separablePartner(linalg::GenericOp depthwise) {
+  llvm::SmallPtrSet<Operation *, 8> ops;
+  Operation *root = withEpilogue(depthwise, ops);
+  if (!root->hasOneUse())
+    return {};
+  Operation *user = *root->user_begin();
+  // The pointwise convolution reads the depthwise output as its one tap,
+  // directly or through an (unstrided, whole) slice.
+  auto pointwise = dyn_cast<linalg::GenericOp>(user);
+  if (!pointwise || getConvKind(pointwise) != ConvKind::Dense ||
+      pointwise.getNumDpsInputs() != 2 ||
+      pointwise.getDpsInputs()[0] != root->getResult(0))
+    return {};
+  return pointwise;
+}
+
+/// Schedules a depthwise convolution and the pointwise one that consumes it
+/// as one loop nest: each cache block of the pointwise convolution (all its
+/// output channels, a band of rows) first computes the band of the
+/// depthwise output it reads, with the depthwise epilogue, into a buffer
+/// that stays in cache, then consumes it. Each part is then tiled for
+/// registers with its own micro-kernel. Returns the innermost tiles' ops.
+FailureOr<SmallVector<Operation *>>
+scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
+                  linalg::GenericOp pointwise, const CpuDesc &cpu) {
+  ConvTiles pwTiles =
+      chooseConvTiles(convShape(pointwise, ConvKind::Dense), cpu);
+  // Every output channel in the block: a block of fewer would recompute
+  // the depthwise band for each.
+  pwTiles.block[1] = 0;
+  llvm::SmallPtrSet<Operation *, 8> fusable;
+  withEpilogue(depthwise, fusable);
+  Operation *root = withEpilogue(pointwise, fusable);
+  FailureOr<SmallVector<Operation *>> block =
+      tileAndFuse(rewriter, root, fusable, pwTiles.block,
+                  scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(block))
+    return failure();
+  // The block's ops: the pointwise root first; the depthwise part is the
+  // depthwise convolution, its initial value and its epilogue chain.
+  auto *dwIt = llvm::find_if(*block, [](Operation *op) {
+    return getConvKind(op) == ConvKind::Depthwise;
+  });
+  if (dwIt == block->end())
+    return failure();
+  llvm::SmallPtrSet<Operation *, 8> dwSet;
+  Operation *dwRoot = withEpilogue(cast<linalg::GenericOp>(*dwIt), dwSet);
+  SmallVector<Operation *> dwOps = {dwRoot}, pwOps;
+  for (Operation *op : *block) {
+    if (op == dwRoot)
+      continue;
+    (dwSet.contains(op) ? dwOps : pwOps).push_back(op);
+  }
+  ConvTiles dwTiles = chooseConvTiles(
+      convShape(cast<linalg::GenericOp>(*dwIt), ConvKind::Depthwise), cpu);
+  FailureOr<SmallVector<Operation *>> pwInner =
+      tileRegisters(rewriter, pwOps, pwTiles, ConvKind::Dense);
+  if (failed(pwInner))
+    return failure();
+  FailureOr<SmallVector<Operation *>> dwInner =
+      tileRegisters(rewriter, dwOps, dwTiles, ConvKind::Depthwise);
+  if (failed(dwInner))
+    return failure();
+  SmallVector<Operation *> inner = *dwInner;
+  llvm::append_range(inner, *pwInner);
   return inner;
 }
 
@@ -534,7 +619,28 @@ struct TileAndVectorizePass
         linears.push_back(op);
     });
     SmallVector<Operation *> toVectorize;
+    // Depthwise-separable pairs first: their pointwise halves are then no
+    // longer in the function.
+    llvm::SmallPtrSet<Operation *, 8> fused;
     for (linalg::GenericOp conv : convs) {
+      if (getConvKind(conv) != ConvKind::Depthwise)
+        continue;
+      linalg::GenericOp pointwise = separablePartner(conv);
+      if (!pointwise)
+        continue;
+      FailureOr<SmallVector<Operation *>> inner =
+          scheduleSeparable(rewriter, conv, pointwise, cpu);
+      if (failed(inner)) {
+        conv.emitError("convc: cannot tile this depthwise-separable pair");
+        return signalPassFailure();
+      }
+      fused.insert(conv);
+      fused.insert(pointwise);
+      llvm::append_range(toVectorize, *inner);
+    }
+    for (linalg::GenericOp conv : convs) {
+      if (fused.contains(conv))
+        continue;
       FailureOr<SmallVector<Operation *>> inner =
           scheduleConv(rewriter, conv, cpu);
       if (failed(inner)) {

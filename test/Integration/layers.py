@@ -85,6 +85,42 @@ def main():
     checker.check("linear, k = 12", outs["c"],
                   ref.linear(ref.relu(fc3), w4))
 
+    # Depthwise-separable pairs, which the CPU schedule computes as one loop
+    # nest (each block of the pointwise convolution first computes the
+    # depthwise band it reads): stride 1 and 2, an activation between, a
+    # residual after, batch 2, odd sizes; pointwise outputs that fill
+    # vectors (32) and do not (12).
+    x = r.standard_normal((2, 48, 13, 11)).astype(np.float32)
+    w = {"a.weight": r.standard_normal((48, 1, 3, 3)), "a.bias": r.standard_normal(48),
+         "b.weight": r.standard_normal((48, 48, 1, 1)) / 7,
+         "c.weight": r.standard_normal((48, 1, 5, 5)),
+         "d.weight": r.standard_normal((32, 48, 1, 1)) / 7,
+         "d.bias": r.standard_normal(32),
+         "e.weight": r.standard_normal((48, 1, 3, 3)),
+         "f.weight": r.standard_normal((12, 48, 1, 1)) / 7}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model separable(x: f32[2, 48, 13, 11]) -> (res, strided, narrow) {
+  a = conv2d(x, out=48, kernel=3, pad=1, groups=48)
+  b = conv2d(relu6(a), out=48, kernel=1, bias=false)
+  c = conv2d(x, out=48, kernel=5, stride=2, pad=2, groups=48, bias=false)
+  d = conv2d(relu(c), out=32, kernel=1)
+  e = conv2d(x, out=48, kernel=3, stride=[2, 1], pad=1, groups=48, bias=false)
+  f = conv2d(e, out=12, kernel=1, bias=false)
+  return add(x, b), relu(d), f
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    a = ref.conv2d(x, w["a.weight"], w["a.bias"], pad=(1, 1, 1, 1), groups=48)
+    b = ref.conv2d(np.clip(a, 0, 6), w["b.weight"])
+    checker.check("x + pointwise(relu6(depthwise(x)))", outs["res"], x + b)
+    c = ref.conv2d(x, w["c.weight"], stride=(2, 2), pad=(2, 2, 2, 2), groups=48)
+    d = ref.conv2d(ref.relu(c), w["d.weight"], w["d.bias"])
+    checker.check("relu(pointwise(relu(depthwise, stride 2)))", outs["strided"],
+                  ref.relu(d))
+    e = ref.conv2d(x, w["e.weight"], stride=(2, 1), pad=(1, 1, 1, 1), groups=48)
+    checker.check("pointwise(depthwise, stride [2, 1]) to 12 channels",
+                  outs["narrow"], ref.conv2d(e, w["f.weight"]))
+
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.
     x = r.standard_normal((2, 4, 5, 6)).astype(np.float32) * 3
