@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -104,8 +105,14 @@ def torch_model(name):
     return model
 
 
+def let_other_threads_sleep():
+    """OpenMP runtimes keep their threads spinning for a while after a
+    parallel region (libomp: 200 ms); each timing starts after they sleep."""
+    time.sleep(0.3)
+
+
 def median_ms(fn, reps):
-    import time
+    let_other_threads_sleep()
     for _ in range(3):  # warm-up (TorchScript profiles its first runs)
         fn()
     times = []
@@ -161,6 +168,7 @@ def bench_models(names, threads, reps, work):
         gflop = stats["total"]["flops"] / 1e9
         yfile = os.path.join(work, name + ".out.npy")
         for t in threads:
+            let_other_threads_sleep()
             out = subprocess.run(
                 [exe, "--input", "x=" + xfile, "--output", "logits=" + yfile,
                  "--bench", str(reps), "--threads", str(t)],

@@ -23,6 +23,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -49,7 +50,16 @@ struct Layer {
 
 #include "layers.inc"
 
+/// convc (LLVM's libomp) and oneDNN (GNU libgomp) keep their worker
+/// threads spinning for a while after a parallel region; timing one side
+/// while the other's threads still spin would charge it for them. Each
+/// timing starts after both have gone to sleep (libomp: 200 ms).
+void letOtherThreadsSleep() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
 double medianMs(const std::function<void()> &fn, int reps) {
+  letOtherThreadsSleep();
   fn(); // warm-up
   fn();
   std::vector<double> t;
