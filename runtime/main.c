@@ -1,6 +1,7 @@
 /*===- main.c - the command line of a model compiled with --emit=exe ------===*
  *
  *   ./model --input x=in.npy --output y=out.npy [--bench N] [--threads N]
+ *           [--profile]
  *
  * Inputs come from .npy files; an output without --output is summarised on
  * stdout. Every error is one line on stderr and a non-zero exit.
@@ -21,9 +22,11 @@ void omp_set_num_threads(int threads);
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
           "usage: %s [--input NAME=FILE]... [--output NAME=FILE]... "
-          "[--bench N] [--threads N]\n\n"
+          "[--bench N] [--threads N] [--profile]\n\n"
           "--threads N runs the model on N threads (default: OMP_NUM_THREADS,\n"
           "or one per core).\n"
+          "--profile prints the time of each layer (fused layers together),\n"
+          "averaged over the --bench runs (or one run).\n"
           "FILE is .npy, or an image (.png, .jpg, .bmp in; .png out) for a\n"
           "tensor [1, C, H, W] ([1, H, W, C] if nhwc) with C = 1, 3 or 4\n"
           "and values in [0, 1].\n\n"
@@ -184,12 +187,16 @@ static int cmp_double(const void *a, const void *b) {
  * exit code, 0 to go on, or -1 for --help. */
 static int parse_args(int argc, char **argv, const convc_model_info *m,
                       const char **in_files, const char **out_files,
-                      long *bench) {
+                      long *bench, int *profile) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout, argv[0]);
       return -1;
+    }
+    if (strcmp(a, "--profile") == 0) {
+      *profile = 1;
+      continue;
     }
     int is_in = strcmp(a, "--input") == 0, is_out = strcmp(a, "--output") == 0;
     int is_bench = strcmp(a, "--bench") == 0;
@@ -252,6 +259,34 @@ static convc_status *benchmark(const convc_model_info *m,
   return s;
 }
 
+/* Runs the model `runs` times with per-layer timing and prints, for each
+ * layer, its time per run and share of the model's time. */
+static convc_status *profile_layers(const convc_model_info *m,
+                                    const convc_tensor *inputs,
+                                    convc_tensor *outputs, long runs) {
+  convc_status *s = NULL;
+  convc_profile_start();
+  double t0 = now_ms();
+  for (long r = 0; r < runs && !s; ++r)
+    s = convc_model_run(m, inputs, outputs);
+  double model = (now_ms() - t0) / (double)runs;
+  convc_profile_stop();
+  if (s)
+    return s;
+  printf("profile of '%s', ms per run over %ld run%s:\n", m->name, runs,
+         runs == 1 ? "" : "s");
+  double layers = 0;
+  for (int32_t i = 0; i < m->num_layers; ++i) {
+    double ms = convc_profile_layer_ms(i, NULL) / (double)runs;
+    layers += ms;
+    printf("%10.3f %6.1f%%  %s\n", ms, model > 0 ? 100 * ms / model : 0.0,
+           m->layers[i]);
+  }
+  printf("%10.3f %6.1f%%  (the layers)\n%10.3f %6.1f%%  (the model)\n", layers,
+         model > 0 ? 100 * layers / model : 0.0, model, 100.0);
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   const convc_model_info *m = &convc_model;
   size_t nin = (size_t)m->num_inputs + 1, nout = (size_t)m->num_outputs + 1;
@@ -260,13 +295,14 @@ int main(int argc, char **argv) {
   convc_tensor *inputs = calloc(nin, sizeof(convc_tensor));
   convc_tensor *outputs = calloc(nout, sizeof(convc_tensor));
   long bench = 0;
+  int profile = 0;
   int rc = 1;
   convc_status *s = NULL;
   if (!in_files || !out_files || !inputs || !outputs) {
     fprintf(stderr, "error: out of memory\n");
     goto done;
   }
-  rc = parse_args(argc, argv, m, in_files, out_files, &bench);
+  rc = parse_args(argc, argv, m, in_files, out_files, &bench, &profile);
   if (rc != 0) {
     rc = rc < 0 ? 0 : rc;
     goto done;
@@ -286,12 +322,14 @@ int main(int argc, char **argv) {
   s = convc_model_alloc_outputs(m, outputs);
   if (!s)
     s = convc_model_run(m, inputs, outputs);
-  if (!s && bench)
+  if (!s && profile)
+    s = profile_layers(m, inputs, outputs, bench ? bench : 1);
+  else if (!s && bench)
     s = benchmark(m, inputs, outputs, bench);
   for (int i = 0; i < m->num_outputs && !s; ++i) {
     if (out_files[i])
       s = write_output(out_files[i], &m->outputs[i], &outputs[i]);
-    else if (!bench)
+    else if (!bench && !profile)
       summarise(&m->outputs[i], &outputs[i]);
   }
   if (!s)

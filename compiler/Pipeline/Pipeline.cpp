@@ -148,8 +148,10 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// calls. scf-to-cf must follow memref-to-llvm. Buffers come from the
 /// runtime (`use-generic-functions`), which keeps large ones from one
 /// inference to the next and, in a CUDA process, allocates memory the GPU
-/// can read. A CUDA host also launches kernels.
+/// can read. A CUDA host also launches kernels. Each layer's loop nests (or
+/// kernel launches) are bracketed by the runtime's per-layer timers.
 static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp) {
+  pm.addPass(createProfileLayersPass());
   addPipeline(pm, openmp ? "scf-forall-to-parallel,convert-scf-to-openmp"
                          : "scf-forall-to-for");
   addPipeline(pm, "fold-memref-alias-ops,"

@@ -104,7 +104,7 @@ convc::createTargetMachine(StringRef cpu, unsigned optLevel,
 /// `convc_model_run(void **buffers)`, which calls the model function with
 /// one pointer per input and output.
 static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
-                          StringRef symbol) {
+                          ArrayRef<std::string> layers, StringRef symbol) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -112,7 +112,7 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
   auto *tensorInfo = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, i32},
                                               "convc_tensor_info");
   auto *modelInfo = llvm::StructType::create(
-      ctx, {ptr, i32, i32, ptr, ptr, ptr, i32}, "convc_model_info");
+      ctx, {ptr, i32, i32, ptr, ptr, ptr, i32, i32, ptr}, "convc_model_info");
   auto privateConst = [&](llvm::Constant *init, const llvm::Twine &name) {
     return new llvm::GlobalVariable(m, init->getType(), true,
                                     llvm::GlobalValue::PrivateLinkage, init,
@@ -153,14 +153,26 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
   // Only the descriptor and its entry are part of the artifact's interface.
   model->setLinkage(llvm::GlobalValue::InternalLinkage);
 
+  // The profiled layers' names, by id (convc-profile-layers).
+  std::vector<llvm::Constant *> names;
+  for (const std::string &name : layers)
+    names.push_back(b.CreateGlobalString(name, "", 0, &m));
+  llvm::Constant *layerNames =
+      names.empty()
+          ? static_cast<llvm::Constant *>(llvm::ConstantPointerNull::get(
+                llvm::PointerType::getUnqual(ctx)))
+          : privateConst(llvm::ConstantArray::get(
+                             llvm::ArrayType::get(ptr, names.size()), names),
+                         "convc.layers");
   auto *desc = llvm::ConstantStruct::get(
       modelInfo,
       {b.CreateGlobalString(sig.name, "", 0, &m),
        llvm::ConstantInt::get(i32, sig.inputs.size()),
        llvm::ConstantInt::get(i32, sig.outputs.size()),
        infos(sig.inputs, "inputs"), infos(sig.outputs, "outputs"), run,
-       llvm::ConstantInt::get(i32, sig.cuda ? CONVC_DEVICE_CUDA
-                                            : CONVC_DEVICE_CPU)});
+       llvm::ConstantInt::get(i32,
+                              sig.cuda ? CONVC_DEVICE_CUDA : CONVC_DEVICE_CPU),
+       llvm::ConstantInt::get(i32, layers.size()), layerNames});
   new llvm::GlobalVariable(m, modelInfo, true,
                            llvm::GlobalValue::ExternalLinkage, desc, symbol);
 }
@@ -178,6 +190,10 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
         f.removeResultAttr(i, StringAttr::get(f.getContext(), key));
     }
   });
+  std::vector<std::string> layers;
+  if (auto names = module->getAttrOfType<ArrayAttr>("convc.layers"))
+    for (auto name : names.getAsRange<StringAttr>())
+      layers.push_back(name.str());
   auto llvmModule = translateModuleToLLVMIR(module, context, sig.name);
   if (!llvmModule)
     return nullptr;
@@ -188,7 +204,7 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
   }
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
-  addDescriptor(*llvmModule, sig, symbol);
+  addDescriptor(*llvmModule, sig, layers, symbol);
   std::string broken;
   llvm::raw_string_ostream brokenOs(broken);
   if (llvm::verifyModule(*llvmModule, &brokenOs)) {

@@ -32,6 +32,23 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ProfileLayersPass : Pass<"convc-profile-layers", "::mlir::ModuleOp"> {
+  let summary = "Time each layer of the model function";
+  let description = [{
+    Input: the bufferized model function (straight-line code of loop
+    nests). Each op that computes (loop nests, copies, stores) is labelled
+    with the layers whose ops it holds (the `NameLoc`s the frontend gives
+    each layer), joined by `+` for fused loop nests (`conv1+bn1+relu`);
+    each run of consecutive ops with the same label is bracketed by calls
+    to the runtime's `convc_profile_enter(id)` and `convc_profile_exit(id)`.
+    The module's `convc.layers` attribute lists the labels by id, for the
+    model descriptor. The calls cost a branch unless the executable runs
+    with `--profile`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
   let summary = "Let the producer of a padded tensor write into its interior";
   let description = [{

@@ -150,6 +150,10 @@ typedef struct convc_model_info {
   /* The compiled code: buffers holds the inputs' then the outputs' data. */
   void (*run)(void **buffers);
   int32_t device; /* convc_device */
+  /* The layers (or fused groups of layers, "conv1+bn1+relu") that the
+   * profile times, by id. */
+  int32_t num_layers;
+  const char *const *layers;
 } convc_model_info;
 
 /* Allocates `outputs` (num_outputs of them) with the model's output types. */
@@ -165,6 +169,16 @@ convc_status *convc_model_check(const convc_model_info *model, int is_output,
 convc_status *convc_model_run(const convc_model_info *model,
                               const convc_tensor *inputs,
                               convc_tensor *outputs);
+
+/* Per-layer timing: compiled models call convc_profile_enter/exit around
+ * each layer (cheap while profiling is off). convc_profile_start clears the
+ * totals and turns profiling on; convc_profile_stop turns it off;
+ * convc_profile_layer_ms reads a layer's total time and count of runs. */
+void convc_profile_start(void);
+void convc_profile_stop(void);
+double convc_profile_layer_ms(int32_t layer, int64_t *runs);
+void convc_profile_enter(int32_t layer);
+void convc_profile_exit(int32_t layer);
 
 /* A model keeps the large buffers that an inference frees for the next one
  * (memory fresh from the system costs a page fault per page). This gives
