@@ -19,16 +19,19 @@ static constexpr llvm::StringLiteral kConvAttr = "convc.conv";
 
 void convc::setConvKind(mlir::Operation *op, ConvKind kind) {
   mlir::Builder b(op->getContext());
-  op->setAttr(kConvAttr, b.getStringAttr(kind == ConvKind::Dense
-                                             ? "dense"
-                                             : "depthwise"));
+  op->setAttr(kConvAttr,
+              b.getStringAttr(kind == ConvKind::Dense       ? "dense"
+                              : kind == ConvKind::Depthwise ? "depthwise"
+                                                            : "pool"));
 }
 
 std::optional<ConvKind> convc::getConvKind(mlir::Operation *op) {
   auto attr = op->getAttrOfType<mlir::StringAttr>(kConvAttr);
   if (!attr)
     return std::nullopt;
-  return attr.getValue() == "dense" ? ConvKind::Dense : ConvKind::Depthwise;
+  if (attr.getValue() == "dense")
+    return ConvKind::Dense;
+  return attr.getValue() == "depthwise" ? ConvKind::Depthwise : ConvKind::Pool;
 }
 
 CpuDesc convc::describeCpu(llvm::StringRef cpu) {
@@ -168,8 +171,8 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     t.reg = {1, fr, 1, owr};
     return t;
   }
-  // Depthwise: one channel at a time, several rows of accumulators so that
-  // each loaded input row feeds more than one FMA chain.
+  // Depthwise and pooling: one channel at a time, several rows of
+  // accumulators so that each loaded input row feeds more than one chain.
   int64_t ohr = largestDivisor(
       s.oh, std::max<int64_t>(1, std::min<int64_t>(8, accumulators / 2 /
                                                           rowVectors)));

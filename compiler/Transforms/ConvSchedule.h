@@ -24,7 +24,11 @@ namespace convc {
 
 /// The two tap-sum convolutions: dense, iterating (n, c, f, oh, ow), and
 /// depthwise, iterating (n, c, oh, ow).
-enum class ConvKind { Dense, Depthwise };
+enum class ConvKind {
+  Dense,     // (n, c, f, oh, ow): sum over taps and input channels
+  Depthwise, // (n, c, oh, ow): sum over taps, one weight per channel and tap
+  Pool,      // (n, c, oh, ow): max or sum over the window's taps, no weights
+};
 
 /// Marks a tap-sum generic with its kind (attribute `convc.conv`).
 void setConvKind(mlir::Operation *op, ConvKind kind);

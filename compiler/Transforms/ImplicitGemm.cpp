@@ -12,7 +12,8 @@
 // permutation: the op tiles along any dimension and vectorizes with the
 // output's W dimension in the vector lanes, and no im2col buffer is ever
 // written. Depthwise convolutions are the same sum without the reduction
-// over c.
+// over c, and pooling windows (max or sum pooling) the same reduction over
+// the taps without weights.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,6 +61,62 @@ void tapSumBody(OpBuilder &b, Location loc, ValueRange args) {
   }
   linalg::YieldOp::create(
       b, loc, arith::AddFOp::create(b, loc, args.back(), sum, fm).getResult());
+}
+
+/// combine(out, in[0], in[1], ...): the reduction of a pooling window, as a
+/// tree over the taps and then onto the accumulator.
+template <typename CombineOp>
+void tapWindowBody(OpBuilder &b, Location loc, ValueRange args) {
+  SmallVector<Value> level(args.drop_back());
+  while (level.size() > 1) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i + 1 < level.size(); i += 2)
+      next.push_back(CombineOp::create(b, loc, level[i], level[i + 1]));
+    if (level.size() % 2)
+      next.push_back(level.back());
+    level = std::move(next);
+  }
+  linalg::YieldOp::create(
+      b, loc, CombineOp::create(b, loc, args.back(), level[0]).getResult());
+}
+
+/// Rewrites a pooling op (linalg.pooling_nchw_max or _sum) as a tap-window
+/// generic over (n, c, oh, ow) whose operands are the taps' strided views
+/// of the (padded) input.
+template <typename CombineOp>
+LogicalResult rewriteAsTapWindow(RewriterBase &rewriter, linalg::LinalgOp pool,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> dilations) {
+  Location loc = pool.getLoc();
+  Value x = pool.getDpsInputs()[0], window = pool.getDpsInputs()[1];
+  Value init = pool.getDpsInits()[0];
+  auto outType = cast<RankedTensorType>(init.getType());
+  auto windowType = cast<RankedTensorType>(window.getType());
+  if (!outType.hasStaticShape() || !windowType.hasStaticShape() ||
+      !cast<RankedTensorType>(x.getType()).hasStaticShape())
+    return failure();
+  ArrayRef<int64_t> os = outType.getShape();
+  int64_t n = os[0], c = os[1], oh = os[2], ow = os[3];
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(pool);
+  SmallVector<Value> operands;
+  for (int64_t i = 0; i < windowType.getDimSize(0); ++i)
+    for (int64_t j = 0; j < windowType.getDimSize(1); ++j)
+      operands.push_back(slice(
+          rewriter, loc, x, {0, 0, i * dilations[0], j * dilations[1]},
+          {n, c, oh, ow}, {1, 1, strides[0], strides[1]}, {n, c, oh, ow}));
+  SmallVector<AffineMap> maps(
+      operands.size() + 1,
+      AffineMap::getMultiDimIdentityMap(4, rewriter.getContext()));
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{outType}, operands, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [](OpBuilder &b, Location l, ValueRange args) {
+        tapWindowBody<CombineOp>(b, l, args);
+      });
+  setConvKind(generic, ConvKind::Pool);
+  rewriter.replaceOp(pool, generic.getResults());
+  return success();
 }
 
 /// The dense kernel [F, C, KH, KW] packed as [C, KH, KW, F]: at each input
@@ -174,12 +231,25 @@ struct TapSum : OpRewritePattern<ConvOp> {
   }
 };
 
+template <typename PoolOp, typename CombineOp>
+struct TapWindow : OpRewritePattern<PoolOp> {
+  using OpRewritePattern<PoolOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    return rewriteAsTapWindow<CombineOp>(rewriter, op,
+                                         attrValues(op.getStrides()),
+                                         attrValues(op.getDilations()));
+  }
+};
+
 struct ImplicitGemmPass
     : convc::impl::ImplicitGemmPassBase<ImplicitGemmPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<TapSum<linalg::Conv2DNchwFchwOp, ConvKind::Dense>,
-                 TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>>(
+                 TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>,
+                 TapWindow<linalg::PoolingNchwMaxOp, arith::MaximumFOp>,
+                 TapWindow<linalg::PoolingNchwSumOp, arith::AddFOp>>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

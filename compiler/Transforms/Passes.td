@@ -81,7 +81,8 @@ def FoldBatchNormPass : Pass<"cnn-fold-batchnorm"> {
 }
 
 def ImplicitGemmPass : Pass<"convc-implicit-gemm"> {
-  let summary = "Rewrite 2-D convolutions as sums of per-tap GEMMs";
+  let summary = "Rewrite 2-D convolutions and pooling windows as reductions "
+                "over kernel taps";
   let description = [{
     Input: linalg on tensors. Every `linalg.conv_2d_nchw_fchw` and
     `linalg.depthwise_conv_2d_nchw_chw` with static shapes becomes one
@@ -93,6 +94,9 @@ def ImplicitGemmPass : Pass<"convc-implicit-gemm"> {
     (depthwise, (n, c, oh, ow)). Every indexing map is a projected
     permutation, so the op tiles freely and vectorizes with the output
     width in the vector lanes; no im2col buffer is materialized.
+    `linalg.pooling_nchw_max` and `linalg.pooling_nchw_sum` become the same
+    form without weights (`convc.conv = "pool"`): the maximum or sum of the
+    window taps' views, onto the accumulator.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

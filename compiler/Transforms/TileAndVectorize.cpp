@@ -82,7 +82,8 @@ ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
   ConvShape s = kind == ConvKind::Dense
                     ? ConvShape{kind, r[0], r[2], r[3], r[4], r[1], 0, 0, 0}
                     : ConvShape{kind, r[0], r[1], r[2], r[3], 1, 0, 0, 0};
-  s.taps = conv.getNumDpsInputs() / 2;
+  s.taps = kind == ConvKind::Pool ? conv.getNumDpsInputs()
+                                  : conv.getNumDpsInputs() / 2;
   llvm::SmallDenseSet<int64_t> rowOffsets;
   for (Value in : conv.getDpsInputs()) {
     // The input's views are 4-D; the kernel's slices have lower rank.
@@ -367,7 +368,7 @@ tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   if (failed(reg))
     return failure();
   SmallVector<Operation *> inner = *reg;
-  if (kind == ConvKind::Depthwise)
+  if (kind != ConvKind::Dense)
     return inner;
   if (tiles.lanes == ConvLanes::Channels &&
       failed(putChannelsInLanes(rewriter, inner)))

@@ -67,3 +67,49 @@ func.func @grouped(%x: tensor<1x2x2x4x4xf32>, %w: tensor<2x3x2x3x3xf32>, %init: 
          ins(%x, %w : tensor<1x2x2x4x4xf32>, tensor<2x3x2x3x3xf32>) outs(%init : tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32>
   return %r : tensor<1x2x3x2x2xf32>
 }
+
+// -----
+
+// Max pooling, 3x2 window, stride 2, dilation [1, 2]: one strided view of
+// the input per window tap, combined by a tree of maximumf and then onto the
+// accumulator; no weights.
+// CHECK-LABEL: func.func @max_pool
+// CHECK-DAG: %[[T0:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 2, 3, 2] [1, 1, 2, 2]
+// CHECK-DAG: %[[T1:.*]] = tensor.extract_slice %arg0[0, 0, 0, 2] [1, 2, 3, 2] [1, 1, 2, 2]
+// CHECK-DAG: %[[T5:.*]] = tensor.extract_slice %arg0[0, 0, 2, 2] [1, 2, 3, 2] [1, 1, 2, 2]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[T0]], %[[T1]], %{{.*}}, %{{.*}}, %{{.*}}, %[[T5]] :
+// CHECK-SAME: attrs = {convc.conv = "pool"}
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[C:.*]]: f32, %[[D:.*]]: f32, %[[E:.*]]: f32, %[[F:.*]]: f32, %[[OUT:.*]]: f32):
+// CHECK:   %[[AB:.*]] = arith.maximumf %[[A]], %[[B]]
+// CHECK:   %[[CD:.*]] = arith.maximumf %[[C]], %[[D]]
+// CHECK:   %[[EF:.*]] = arith.maximumf %[[E]], %[[F]]
+// CHECK:   %[[ABCD:.*]] = arith.maximumf %[[AB]], %[[CD]]
+// CHECK:   %[[ALL:.*]] = arith.maximumf %[[ABCD]], %[[EF]]
+// CHECK:   %[[R:.*]] = arith.maximumf %[[OUT]], %[[ALL]]
+// CHECK:   linalg.yield %[[R]]
+// CHECK-NOT: linalg.pooling_nchw_max
+func.func @max_pool(%x: tensor<1x2x7x6xf32>, %init: tensor<1x2x3x2xf32>) -> tensor<1x2x3x2xf32> {
+  %window = tensor.empty() : tensor<3x2xf32>
+  %r = linalg.pooling_nchw_max {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : tensor<1x2x7x6xf32>, tensor<3x2xf32>)
+      outs(%init : tensor<1x2x3x2xf32>) -> tensor<1x2x3x2xf32>
+  return %r : tensor<1x2x3x2xf32>
+}
+
+// -----
+
+// Sum pooling (the sum of an average pool): the same, with addf.
+// CHECK-LABEL: func.func @sum_pool
+// CHECK: linalg.generic
+// CHECK-SAME: attrs = {convc.conv = "pool"}
+// CHECK-COUNT-4: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: linalg.yield
+func.func @sum_pool(%x: tensor<1x3x4x4xf32>, %init: tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %r = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : tensor<1x3x4x4xf32>, tensor<2x2xf32>)
+      outs(%init : tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  return %r : tensor<1x3x2x2xf32>
+}
