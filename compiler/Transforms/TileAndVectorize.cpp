@@ -620,6 +620,18 @@ struct TileAndVectorizePass
         linears.push_back(op);
     });
     SmallVector<Operation *> toVectorize;
+    // Keeps a schedule's innermost tiles; false (after an error on `op`)
+    // if the schedule failed.
+    auto scheduled = [&](Operation *op,
+                         FailureOr<SmallVector<Operation *>> inner,
+                         StringRef what) {
+      if (failed(inner)) {
+        op->emitError("convc: cannot tile this ") << what;
+        return false;
+      }
+      llvm::append_range(toVectorize, *inner);
+      return true;
+    };
     // Depthwise-separable pairs first: their pointwise halves are then no
     // longer in the function.
     llvm::SmallPtrSet<Operation *, 8> fused;
@@ -629,36 +641,20 @@ struct TileAndVectorizePass
       linalg::GenericOp pointwise = separablePartner(conv);
       if (!pointwise)
         continue;
-      FailureOr<SmallVector<Operation *>> inner =
-          scheduleSeparable(rewriter, conv, pointwise, cpu);
-      if (failed(inner)) {
-        conv.emitError("convc: cannot tile this depthwise-separable pair");
+      if (!scheduled(conv, scheduleSeparable(rewriter, conv, pointwise, cpu),
+                     "depthwise-separable pair"))
         return signalPassFailure();
-      }
       fused.insert(conv);
       fused.insert(pointwise);
-      llvm::append_range(toVectorize, *inner);
     }
-    for (linalg::GenericOp conv : convs) {
-      if (fused.contains(conv))
-        continue;
-      FailureOr<SmallVector<Operation *>> inner =
-          scheduleConv(rewriter, conv, cpu);
-      if (failed(inner)) {
-        conv.emitError("convc: cannot tile this convolution");
+    for (linalg::GenericOp conv : convs)
+      if (!fused.contains(conv) &&
+          !scheduled(conv, scheduleConv(rewriter, conv, cpu), "convolution"))
         return signalPassFailure();
-      }
-      llvm::append_range(toVectorize, *inner);
-    }
-    for (linalg::GenericOp linear : linears) {
-      FailureOr<SmallVector<Operation *>> inner =
-          scheduleLinear(rewriter, linear, cpu);
-      if (failed(inner)) {
-        linear.emitError("convc: cannot tile this linear layer");
+    for (linalg::GenericOp linear : linears)
+      if (!scheduled(linear, scheduleLinear(rewriter, linear, cpu),
+                     "linear layer"))
         return signalPassFailure();
-      }
-      llvm::append_range(toVectorize, *inner);
-    }
 
     for (Operation *op : toVectorize) {
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);

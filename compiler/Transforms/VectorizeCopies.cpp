@@ -50,7 +50,7 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
 struct VectorizeCopiesPass
     : convc::impl::VectorizeCopiesPassBase<VectorizeCopiesPass> {
   void runOnOperation() override {
-    // Copies of buffers with static shapes (not yet vector-sized pieces).
+    // Copies of buffers with static, non-empty shapes.
     SmallVector<linalg::CopyOp> copies;
     getOperation()->walk([&](linalg::CopyOp op) {
       auto type = dyn_cast<MemRefType>(op.getInputs()[0].getType());

@@ -69,8 +69,9 @@ TEST_F(Buffers, AlignmentIsHonoured) {
       std::memset(p, 0xab, size);
       _mlir_memref_to_llvm_free(p);
     }
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(_mlir_memref_to_llvm_alloc(5)) % 64,
-            0u);
+  void *small = _mlir_memref_to_llvm_alloc(5);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
+  _mlir_memref_to_llvm_free(small);
 }
 
 TEST_F(Buffers, ImpossibleSizesFailCleanly) {
