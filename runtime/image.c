@@ -8,6 +8,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "convc/runtime.h"
+#include "file.h"
 
 #include <limits.h>
 #include <math.h>
@@ -47,6 +48,19 @@ static convc_status *check_channels(int channels, const char *what) {
   return NULL;
 }
 
+/* The most pixels `size` bytes of an image can hold. A header may claim
+ * far more than the file holds (stb fills the rest), and decoding would take
+ * the memory and time of the claim. PNG, GIF and JPEG compress: at most 8
+ * pixels a byte times deflate's ~1032:1. The other formats are raw or
+ * run-length coded: at most 128 pixels a byte. */
+static double max_pixels(const void *bytes, size_t size) {
+  const unsigned char *b = bytes;
+  int compressed = (size >= 4 && memcmp(b, "\x89PNG", 4) == 0) ||
+                   (size >= 4 && memcmp(b, "GIF8", 4) == 0) ||
+                   (size >= 2 && b[0] == 0xff && b[1] == 0xd8);
+  return (double)size * (compressed ? 8256.0 : 128.0) + 65536.0;
+}
+
 convc_status *convc_image_parse(const void *bytes, size_t size,
                                 const char *what, int channels,
                                 convc_tensor *out) {
@@ -58,6 +72,12 @@ convc_status *convc_image_parse(const void *bytes, size_t size,
     return convc_status_make(CONVC_FORMAT_ERROR, "%s: image file too large",
                              what);
   int w, h, n;
+  if (stbi_info_from_memory(bytes, (int)size, &w, &h, &n) &&
+      (double)w * (double)h > max_pixels(bytes, size))
+    return convc_status_make(CONVC_FORMAT_ERROR,
+                             "%s: the header claims %d x %d pixels, more than "
+                             "%zu bytes can hold",
+                             what, w, h, size);
   unsigned char *pixels =
       stbi_load_from_memory(bytes, (int)size, &w, &h, &n, channels);
   return from_pixels(pixels, w, h, channels, what, out);
@@ -69,9 +89,14 @@ convc_status *convc_image_read(const char *path, int channels,
   convc_status *s = check_channels(channels, path);
   if (s)
     return s;
-  int w, h, n;
-  unsigned char *pixels = stbi_load(path, &w, &h, &n, channels);
-  return from_pixels(pixels, w, h, channels, path, out);
+  unsigned char *bytes;
+  size_t size;
+  s = convc_read_file(path, &bytes, &size);
+  if (s)
+    return s;
+  s = convc_image_parse(bytes, size, path, channels, out);
+  free(bytes);
+  return s;
 }
 
 convc_status *convc_png_write(const char *path, const convc_tensor *t) {

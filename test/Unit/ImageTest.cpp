@@ -90,6 +90,37 @@ TEST(Image, TruncatedAndCorruptFilesAreErrors) {
   std::remove(path.c_str());
 }
 
+// A 25-byte TGA-like header (found by fuzzing) that claims 65285 x 1279
+// grayscale pixels: rejected from the header, before stb fills 83 million
+// pixels (seconds, and a 1 GB tensor). A large image that a small file
+// really holds (a constant 2048 x 2048 PNG, a few KB) still loads.
+TEST(Image, HeadersClaimingMorePixelsThanTheFileHoldsAreErrors) {
+  const unsigned char claim[] = {0x89, 0x00, 0x03, 0x44, 0x41, 0x54, 0x78,
+                                 0x9c, 0x01, 0x48, 0x00, 0x49, 0x05, 0xff,
+                                 0xff, 0x04, 0x08, 0x00, 0x04, 0x08, 0x0c,
+                                 0xae, 0x42, 0x64, 0x82};
+  convc_tensor out;
+  convc_status *s =
+      convc_image_parse(claim, sizeof claim, "claim.tga", 3, &out);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(convc_status_code_of(s), CONVC_FORMAT_ERROR);
+  EXPECT_NE(std::string(convc_status_message(s)).find("claims"),
+            std::string::npos)
+      << convc_status_message(s);
+  convc_status_free(s);
+
+  std::string path = ::testing::TempDir() + "/flat.png";
+  convc_tensor flat;
+  int64_t shape[] = {1, 1, 2048, 2048};
+  ASSERT_EQ(convc_tensor_alloc(&flat, CONVC_F32, 4, shape), nullptr);
+  ASSERT_EQ(convc_png_write(path.c_str(), &flat), nullptr);
+  convc_tensor_free(&flat);
+  ASSERT_EQ(convc_image_read(path.c_str(), 1, &out), nullptr);
+  EXPECT_EQ(out.shape[2], 2048);
+  convc_tensor_free(&out);
+  std::remove(path.c_str());
+}
+
 TEST(Image, RejectsBadChannelCountsAndShapes) {
   convc_tensor out;
   convc_status *s = convc_image_read("/nonexistent.png", 2, &out);
