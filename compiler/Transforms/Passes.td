@@ -24,7 +24,8 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     every `linalg.copy` of buffers with static shapes (such as the copy of
     a model input into the interior of its padded buffer) is a loop nest
     over its rows whose body copies a piece of a row (at most 64 elements,
-    a divisor of the row) as one vector read and one vector write. LLVM
+    a divisor of the row) as one vector read and one vector write; copies
+    of 256 KiB or more as an `scf.forall` (they run on every thread). LLVM
     copies strided buffers element by element otherwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",

@@ -18,6 +18,8 @@ namespace {
 
 /// The longest piece of a row copied as one vector.
 constexpr int64_t kMaxPiece = 64;
+/// Copies of at least this many bytes run in parallel.
+constexpr int64_t kParallelBytes = 256 * 1024;
 
 /// A copy tiled into pieces of rows (all dims but the last one at a time,
 /// the last in pieces of at most kMaxPiece elements), each piece one vector
@@ -29,9 +31,13 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
   while (width % piece)
     --piece;
   sizes.push_back(rewriter.getIndexAttr(piece));
+  // Large copies run on all threads (the loop becomes an OpenMP loop with
+  // the convolutions' cache blocks); small ones are not worth waking them.
   scf::SCFTilingOptions options;
   options.setTileSizes(sizes).setLoopType(
-      scf::SCFTilingOptions::LoopType::ForOp);
+      type.getNumElements() * 4 >= kParallelBytes
+          ? scf::SCFTilingOptions::LoopType::ForallOp
+          : scf::SCFTilingOptions::LoopType::ForOp);
   rewriter.setInsertionPoint(linalgCopy);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(linalgCopy.getOperation()), options);

@@ -1,7 +1,8 @@
 // RUN: convc-opt %s -convc-vectorize-copies -canonicalize | FileCheck %s
 
 // The copy of an input into the interior of its padded buffer: a loop over
-// the rows, each row one vector read and one vector write (in bounds).
+// the rows, each row one vector read and one vector write (in bounds). Small
+// copies stay on one thread.
 // CHECK-LABEL: func.func @into_padded
 // CHECK-SAME: (%[[SRC:.*]]: memref<1x2x4x7xf32>, %[[DST:.*]]: memref<1x2x6x9xf32>)
 // CHECK: %[[SV:.*]] = memref.subview %[[DST]][0, 0, 1, 1] [1, 2, 4, 7] [1, 1, 1, 1]
@@ -37,5 +38,17 @@ func.func @long_rows(%a: memref<3x100xf32>, %b: memref<3x100xf32>,
 // CHECK: linalg.copy
 func.func @dynamic(%a: memref<?xf32>, %b: memref<?xf32>) {
   linalg.copy ins(%a : memref<?xf32>) outs(%b : memref<?xf32>)
+  return
+}
+
+// A copy of 256 KiB or more runs on all threads: the row loops are one
+// scf.forall (an OpenMP loop later).
+// CHECK-LABEL: func.func @large
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (64, 1024) step (1, 64)
+// CHECK:   vector.transfer_read {{.*}} vector<1x64xf32>
+// CHECK:   vector.transfer_write
+// CHECK-NOT: scf.for
+func.func @large(%a: memref<64x1024xf32>, %b: memref<64x1024xf32>) {
+  linalg.copy ins(%a : memref<64x1024xf32>) outs(%b : memref<64x1024xf32>)
   return
 }
