@@ -420,8 +420,8 @@ linalg::GenericOp separablePartner(linalg::GenericOp depthwise) {
   if (!root->hasOneUse())
     return {};
   Operation *user = *root->user_begin();
-  // The pointwise convolution reads the depthwise output as its one tap,
-  // directly or through an (unstrided, whole) slice.
+  // The pointwise convolution (1x1, stride 1) reads the depthwise output
+  // itself as its one tap.
   auto pointwise = dyn_cast<linalg::GenericOp>(user);
   if (!pointwise || getConvKind(pointwise) != ConvKind::Dense ||
       pointwise.getNumDpsInputs() != 2 ||
