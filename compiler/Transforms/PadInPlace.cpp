@@ -51,7 +51,16 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
   ArrayRef<int64_t> inner = pad.getSourceType().getShape();
   ArrayRef<int64_t> outer = type.getShape();
   int64_t rank = type.getRank();
+  // Named after the layer, with ":pad" (the profile's name for this work).
   Location loc = pad.getLoc();
+  std::optional<std::string> layer;
+  loc->walk([&](Location l) {
+    if (auto named = dyn_cast<NameLoc>(l))
+      layer = named.getName().str() + ":pad";
+    return layer ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  if (layer)
+    loc = NameLoc::get(StringAttr::get(loc.getContext(), *layer), loc);
 
   rewriter.setInsertionPoint(insertionPoint(pad));
   // The padding value may be defined after the insertion point.
@@ -94,8 +103,9 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
     strides.push_back(rewriter.getIndexAttr(1));
   }
   rewriter.setInsertionPoint(pad);
-  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-      pad, pad.getSource(), padded, offsets, sizes, strides);
+  rewriter.replaceOp(
+      pad, tensor::InsertSliceOp::create(rewriter, loc, pad.getSource(), padded,
+                                         offsets, sizes, strides));
   return success();
 }
 

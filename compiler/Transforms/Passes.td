@@ -39,7 +39,9 @@ def ProfileLayersPass : Pass<"convc-profile-layers", "::mlir::ModuleOp"> {
     Input: the bufferized model function (straight-line code of loop
     nests). Each op that computes (loop nests, copies, stores) is labelled
     with the layers whose ops it holds (the `NameLoc`s the frontend gives
-    each layer), joined by `+` for fused loop nests (`conv1+bn1+relu`);
+    each layer), in source order, joined by `+` for fused loop nests
+    (`conv1+bn1+relu`; `convc-pad-in-place` names its border fills and
+    copies `conv1:pad`);
     each run of consecutive ops with the same label is bracketed by calls
     to the runtime's `convc_profile_enter(id)` and `convc_profile_exit(id)`.
     The module's `convc.layers` attribute lists the labels by id, for the

@@ -7,8 +7,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+
+#include <tuple>
 
 namespace convc {
 #define GEN_PASS_DEF_PROFILELAYERSPASS
@@ -22,28 +24,53 @@ namespace {
 constexpr llvm::StringLiteral kEnter = "convc_profile_enter";
 constexpr llvm::StringLiteral kExit = "convc_profile_exit";
 
-/// The layer an op comes from: the innermost NameLoc in its location.
-std::optional<StringRef> layerOf(Location loc) {
-  std::optional<StringRef> name;
+/// The layer an op comes from (the first NameLoc in its location) and
+/// where in the source the layer is, (0, 0) if unknown.
+struct Layer {
+  StringRef name;
+  unsigned line = 0, column = 0;
+  size_t seen = 0; // the order found in, among equals
+};
+
+std::optional<Layer> layerOf(Location loc) {
+  std::optional<Layer> layer;
   loc->walk([&](Location l) {
     if (auto named = dyn_cast<NameLoc>(l)) {
-      name = named.getName().getValue();
+      layer = Layer{named.getName().getValue()};
+      // Inside a block's body: where in the block.
+      Location child = named.getChildLoc();
+      while (auto call = dyn_cast<CallSiteLoc>(child))
+        child = call.getCallee();
+      if (auto at = dyn_cast<FileLineColLoc>(child)) {
+        layer->line = at.getLine();
+        layer->column = at.getColumn();
+      }
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
   });
-  return name;
+  return layer;
 }
 
-/// The layers an op computes, in order, joined by '+': a fused loop nest
-/// holds ops of several (a convolution and its activation, say).
+/// The layers an op computes, in source order, joined by '+': a fused loop
+/// nest holds ops of several (a convolution and its activation, say).
 std::string labelOf(Operation *op) {
-  llvm::SetVector<StringRef> layers;
-  op->walk<WalkOrder::PreOrder>([&](Operation *inner) {
-    if (std::optional<StringRef> layer = layerOf(inner->getLoc()))
-      layers.insert(*layer);
+  SmallVector<Layer> layers;
+  op->walk([&](Operation *inner) {
+    std::optional<Layer> layer = layerOf(inner->getLoc());
+    if (!layer || llvm::any_of(layers, [&](const Layer &l) {
+          return l.name == layer->name;
+        }))
+      return;
+    layer->seen = layers.size();
+    layers.push_back(*layer);
   });
-  return llvm::join(layers, "+");
+  llvm::sort(layers, [](const Layer &a, const Layer &b) {
+    return std::tie(a.line, a.column, a.seen) <
+           std::tie(b.line, b.column, b.seen);
+  });
+  return llvm::join(
+      llvm::map_range(layers, [](const Layer &l) { return l.name; }), "+");
 }
 
 /// Ops that compute (loop nests, copies, stores), as opposed to constants,
