@@ -22,6 +22,25 @@ std::string slurp(const std::string &path) {
   return out;
 }
 
+/// Writes a black one-channel h x w PNG to the test's temporary folder;
+/// returns its path, empty on failure.
+std::string writeBlackPng(const std::string &name, int64_t h, int64_t w) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  convc_tensor t;
+  int64_t shape[] = {1, 1, h, w};
+  if (convc_status *s = convc_tensor_alloc(&t, CONVC_F32, 4, shape)) {
+    convc_status_free(s);
+    return "";
+  }
+  convc_status *s = convc_png_write(path.c_str(), &t);
+  convc_tensor_free(&t);
+  if (s) {
+    convc_status_free(s);
+    return "";
+  }
+  return path;
+}
+
 /// A 3x2 RGB tensor with distinct values, written and read back.
 TEST(Image, PngRoundTripsAtEightBits) {
   std::string path = ::testing::TempDir() + "/rgb.png";
@@ -57,12 +76,8 @@ TEST(Image, PngRoundTripsAtEightBits) {
 }
 
 TEST(Image, TruncatedAndCorruptFilesAreErrors) {
-  std::string path = ::testing::TempDir() + "/small.png";
-  convc_tensor t;
-  int64_t shape[] = {1, 1, 4, 4};
-  ASSERT_EQ(convc_tensor_alloc(&t, CONVC_F32, 4, shape), nullptr);
-  ASSERT_EQ(convc_png_write(path.c_str(), &t), nullptr);
-  convc_tensor_free(&t);
+  std::string path = writeBlackPng("small.png", 4, 4);
+  ASSERT_FALSE(path.empty());
   std::string good = slurp(path);
   ASSERT_GT(good.size(), 40u);
   for (size_t n = 0; n < good.size(); n += 3) {
@@ -109,12 +124,8 @@ TEST(Image, HeadersClaimingMorePixelsThanTheFileHoldsAreErrors) {
       << convc_status_message(s);
   convc_status_free(s);
 
-  std::string path = ::testing::TempDir() + "/flat.png";
-  convc_tensor flat;
-  int64_t shape[] = {1, 1, 2048, 2048};
-  ASSERT_EQ(convc_tensor_alloc(&flat, CONVC_F32, 4, shape), nullptr);
-  ASSERT_EQ(convc_png_write(path.c_str(), &flat), nullptr);
-  convc_tensor_free(&flat);
+  std::string path = writeBlackPng("flat.png", 2048, 2048);
+  ASSERT_FALSE(path.empty());
   ASSERT_EQ(convc_image_read(path.c_str(), 1, &out), nullptr);
   EXPECT_EQ(out.shape[2], 2048);
   convc_tensor_free(&out);
