@@ -72,19 +72,20 @@ void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
 
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
-  // The GPU pipeline (and its check on the host, which must see exactly
-  // the same ops) maps linalg ops itself.
-  if (options.target != Target::Cpu)
-    return;
   pm.addPass(createImplicitGemmPass());
   pm.addPass(createCanonicalizerPass());
-  CpuDesc cpu = describeCpu(options.cpu);
   TileAndVectorizePassOptions tiling;
-  tiling.vectorBits = cpu.vectorBits;
-  tiling.vectorRegisters = cpu.vectorRegisters;
-  tiling.l1KiB = cpu.l1Bytes / 1024;
-  tiling.l2KiB = cpu.l2Bytes / 1024;
-  tiling.threads = cpu.threads;
+  if (options.target == Target::Cpu) {
+    CpuDesc cpu = describeCpu(options.cpu);
+    tiling.vectorBits = cpu.vectorBits;
+    tiling.vectorRegisters = cpu.vectorRegisters;
+    tiling.l1KiB = cpu.l1Bytes / 1024;
+    tiling.l2KiB = cpu.l2Bytes / 1024;
+    tiling.threads = cpu.threads;
+  } else {
+    // The GPU schedule; its check on the host runs exactly the same one.
+    tiling.gpuArch = options.gpuArch;
+  }
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -104,8 +105,8 @@ static void addBufferization(OpPassManager &pm) {
   pm.addPass(createMemrefCopyToLinalgPass());
 }
 
-/// Every linalg op as parallel loops mapped to blocks and threads, then
-/// gpu.launch ops in the host function.
+/// Every linalg op the GPU schedule left as parallel loops mapped to
+/// blocks and threads, then gpu.launch ops in the host function.
 static void addGpuMapping(OpPassManager &pm) {
   addPipeline(pm, "func.func(convert-linalg-to-parallel-loops),"
                   "fold-memref-alias-ops,canonicalize");
@@ -118,9 +119,18 @@ static void addGpuMapping(OpPassManager &pm) {
 #define CONVC_CUDA_PATH "/usr/local/cuda"
 #endif
 
+/// Loop-carried register tiles stay out of memory: their read/write pairs
+/// leave the loops, and a tile's initial write and first read fold into
+/// one value (no temporary buffer per register tile).
+static void addTileHoisting(OpPassManager &pm) {
+  addPipeline(pm, "loop-invariant-subset-hoisting,canonicalize");
+}
+
 void buildLinalgToPtxPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
+  addTileHoisting(pm);
   addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createGpuMapForallsPass());
   addGpuMapping(pm);
   // Kernels to NVVM, then PTX (format isa needs no toolkit; libdevice
   // from the toolkit provides the math functions). Empty PTX features
@@ -131,13 +141,15 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
     attach += " l=" + libdevice;
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModulesPass());
-  addPipeline(pm, attach + "},"
-                  "gpu.module(expand-strided-metadata,lower-affine,"
-                  "convert-scf-to-cf,"
-                  "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-                  "canonicalize,cse,reconcile-unrealized-casts),"
-                  "gpu-module-to-binary{format=isa toolkit=" CONVC_CUDA_PATH
-                  "}");
+  addPipeline(pm, attach +
+                      "},"
+                      "gpu.module(convert-vector-to-scf{full-unroll=true},"
+                      "expand-strided-metadata,lower-affine,"
+                      "convert-vector-to-llvm,convert-scf-to-cf,"
+                      "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                      "canonicalize,cse,reconcile-unrealized-casts),"
+                      "gpu-module-to-binary{format=isa toolkit=" CONVC_CUDA_PATH
+                      "}");
 }
 
 /// Loops (and vectors) to the LLVM dialect on the host. With `openmp`,
@@ -187,16 +199,16 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
     addHostLowering(pm, /*cuda=*/true, /*openmp=*/false);
     return;
   case Target::CudaHost:
+    // The kernels of --target=cuda, run as loops.
+    addTileHoisting(pm);
     addBufferization(pm);
+    pm.addNestedPass<func::FuncOp>(createGpuMapForallsPass());
     addGpuMapping(pm);
     pm.addPass(createGpuLaunchToLoopsPass());
     addHostLowering(pm, /*cuda=*/false, /*openmp=*/false);
     return;
   case Target::Cpu:
-    // Loop-carried tiles stay out of memory: their read/write pairs leave
-    // the loops, and a tile's initial write and first read fold into one
-    // value (no temporary buffer per register tile).
-    addPipeline(pm, "loop-invariant-subset-hoisting,canonicalize");
+    addTileHoisting(pm);
     addBufferization(pm);
     pm.addPass(createVectorizeCopiesPass());
     pm.addPass(createCanonicalizerPass());

@@ -1,10 +1,11 @@
-//===- ConvSchedule.cpp - tile sizes for convolutions on a CPU ------------===//
+//===- ConvSchedule.cpp - tile sizes for convolutions ---------------------===//
 
 #include "compiler/Transforms/ConvSchedule.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -178,6 +179,116 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
                                                           rowVectors)));
   t.block = {1, 1, 0, 0};
   t.reg = {1, 1, ohr, owr};
+  return t;
+}
+
+GpuDesc convc::describeGpu(llvm::StringRef arch) {
+  GpuDesc desc;
+  // Multiprocessors of the data-centre part of each generation.
+  desc.multiprocessors = llvm::StringSwitch<int64_t>(arch)
+                             .Case("sm_70", 80)
+                             .Case("sm_75", 40)
+                             .Case("sm_80", 108)
+                             .Cases({"sm_86", "sm_87", "sm_89"}, 84)
+                             .Case("sm_90", 132)
+                             .Default(108);
+  return desc;
+}
+
+ConvTiles convc::chooseGpuConvTiles(const ConvShape &s, const GpuDesc &gpu) {
+  // A thread's tile: a row of up to 4 pixels (one 16-byte load of a stride
+  // 1 input row) times enough output channels to fill its accumulators;
+  // depthwise and pooling have one channel per output, so rows instead.
+  int64_t tw = largestDivisor(s.ow, 4);
+  int64_t perRow = std::max<int64_t>(1, gpu.accumulators / tw);
+  bool dense = s.kind == ConvKind::Dense;
+  int64_t tf = dense ? largestDivisor(s.ch, perRow) : 1;
+  int64_t th = dense ? 1 : largestDivisor(s.oh, std::min<int64_t>(4, perRow));
+  // Enough threads to keep every multiprocessor busy while others wait
+  // for memory: smaller register tiles (fewer channels or rows, then
+  // shorter rows) while there are too few.
+  int64_t outputs = s.n * s.ch * s.oh * s.ow;
+  int64_t wanted = gpu.multiprocessors * gpu.threadsPerMultiprocessor;
+  while (outputs / (tf * th * tw) < wanted) {
+    if (tf > 1)
+      tf = largestDivisor(s.ch, tf - 1);
+    else if (th > 1)
+      th = largestDivisor(s.oh, th - 1);
+    else if (tw > 1)
+      tw = largestDivisor(s.ow, tw - 1);
+    else
+      break;
+  }
+  // The block's threads: along a row first (neighbouring threads read
+  // neighbouring pixels: coalesced), then rows, then channels.
+  int64_t x = largestDivisor(s.ow / tw, gpu.warpSize);
+  int64_t y =
+      largestDivisor(s.oh / th, std::max<int64_t>(1, gpu.threadsPerBlock / x));
+  int64_t z = largestDivisor(
+      s.ch / tf, std::max<int64_t>(1, gpu.threadsPerBlock / (x * y)));
+  auto blocks = [&] {
+    return s.n * (s.ch / (tf * z)) * (s.oh / (th * y)) * (s.ow / (tw * x));
+  };
+  // Two blocks per multiprocessor at least, so that one block's loads
+  // overlap another's arithmetic: smaller blocks while they keep enough
+  // threads.
+  while (blocks() < 2 * gpu.multiprocessors) {
+    int64_t nz = z > 1 ? largestDivisor(s.ch / tf, z - 1) : z;
+    int64_t ny = nz == z && y > 1 ? largestDivisor(s.oh / th, y - 1) : y;
+    if ((nz == z && ny == y) || x * ny * nz < gpu.minThreadsPerBlock)
+      break;
+    z = nz;
+    y = ny;
+  }
+  ConvTiles t;
+  t.block = {1, tf * z, th * y, tw * x};
+  t.reg = {1, tf, th, tw};
+  return t;
+}
+
+std::optional<SeparableTiles>
+convc::chooseGpuSeparableTiles(const ConvShape &dw, const ConvShape &pw,
+                               const GpuDesc &gpu) {
+  int64_t tw = largestDivisor(pw.ow, 4);
+  int64_t tf =
+      largestDivisor(pw.ch, std::max<int64_t>(1, gpu.accumulators / tw));
+  // A block: every output channel of one row piece. The band it reads has
+  // all of the depthwise channels; pieces shrink until the band fits in
+  // shared memory and there are two blocks per multiprocessor.
+  int64_t hb = 1, wb = pw.ow;
+  auto bandBytes = [&] { return dw.ch * hb * wb * 4; };
+  auto blocks = [&] { return pw.n * (pw.oh / hb) * (pw.ow / wb); };
+  while (bandBytes() > gpu.sharedBytes || blocks() < 2 * gpu.multiprocessors) {
+    int64_t next = 0;
+    for (int64_t d = wb - 1; d >= tw && !next; --d)
+      if (pw.ow % d == 0 && d % tw == 0)
+        next = d;
+    if (!next)
+      break;
+    wb = next;
+  }
+  if (bandBytes() > gpu.sharedBytes)
+    return std::nullopt;
+  int64_t pwThreads = (pw.ch / tf) * hb * (wb / tw);
+  // The band's depthwise tiles: a row piece each, and more channels each
+  // while there are more tiles than the block has threads.
+  int64_t dtw = largestDivisor(wb, 4);
+  int64_t limit = std::max(pwThreads, gpu.threadsPerBlock);
+  int64_t cr = 1;
+  while ((dw.ch / cr) * hb * (wb / dtw) > limit && cr < dw.ch) {
+    int64_t next = cr + 1;
+    while (dw.ch % next)
+      ++next;
+    cr = next;
+  }
+  int64_t dwThreads = (dw.ch / cr) * hb * (wb / dtw);
+  if (std::max(pwThreads, dwThreads) > gpu.maxThreadsPerBlock ||
+      cr * dtw > gpu.accumulators)
+    return std::nullopt;
+  SeparableTiles t;
+  t.pointwise.block = {1, 0, hb, wb};
+  t.pointwise.reg = {1, tf, 1, tw};
+  t.depthwiseReg = {1, cr, 1, dtw};
   return t;
 }
 

@@ -1,10 +1,11 @@
-//===- ConvSchedule.h - tile sizes for convolutions on a CPU ----*- C++ -*-===//
+//===- ConvSchedule.h - tile sizes for convolutions -------------*- C++ -*-===//
 //
 // convc's cost model for the tap-sum convolutions that `convc-implicit-gemm`
 // creates: from the shape of a convolution and a description of the CPU
 // (vector width, vector registers, cache sizes) it picks the tile sizes of
-// the cache-level loops and of the register-level micro-kernel. The model
-// is plain C++ so that it is tested on its own.
+// the cache-level loops and of the register-level micro-kernel; from a
+// description of an NVIDIA GPU, the tile of a thread block and of one
+// thread. The model is plain C++ so that it is tested on its own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,6 +75,50 @@ struct ConvTiles {
 
 /// Tile sizes that divide the dims they tile, so every tile is static.
 ConvTiles chooseConvTiles(const ConvShape &shape, const CpuDesc &cpu);
+
+/// What the schedule needs to know about the target GPU.
+struct GpuDesc {
+  /// Streaming multiprocessors: thread blocks run this many at a time.
+  int64_t multiprocessors = 108;
+  int64_t warpSize = 32;
+  /// Threads per block the schedule aims for.
+  int64_t threadsPerBlock = 128;
+  /// Fewest threads per block it accepts to make more blocks.
+  int64_t minThreadsPerBlock = 64;
+  /// Output values one thread accumulates in registers, at most.
+  int64_t accumulators = 16;
+  /// Threads each multiprocessor should have resident, to hide memory
+  /// latency (8 warps); register tiles shrink to give a small layer these.
+  int64_t threadsPerMultiprocessor = 256;
+  /// Shared memory a block may use without opting in to more.
+  int64_t sharedBytes = 48 * 1024;
+  int64_t maxThreadsPerBlock = 1024;
+};
+
+/// The GPU of an NVIDIA architecture name (sm_80: A100, sm_90: H100).
+GpuDesc describeGpu(llvm::StringRef arch);
+
+/// Tile sizes over the output dims (n, ch, oh, ow) of a GPU convolution:
+/// `block` is one thread block's tile, `reg` one thread's (its register
+/// tile); both divide the dims they tile. `lanes` is always Width: a
+/// thread's row of pixels.
+ConvTiles chooseGpuConvTiles(const ConvShape &shape, const GpuDesc &gpu);
+
+/// The GPU schedule of a depthwise convolution fused into the pointwise
+/// (1x1) one that consumes it: a block computes every output channel of
+/// `pointwise.block`'s pixels from the band of depthwise output they read,
+/// which its threads first compute into shared memory, `depthwiseReg` (a
+/// tile of that band) per thread.
+struct SeparableTiles {
+  ConvTiles pointwise;
+  llvm::SmallVector<int64_t, 4> depthwiseReg;
+};
+
+/// None when the band does not fit in shared memory or the threads in a
+/// block.
+std::optional<SeparableTiles>
+chooseGpuSeparableTiles(const ConvShape &depthwise, const ConvShape &pointwise,
+                        const GpuDesc &gpu);
 
 /// The schedule of a linear layer out[n, m] = sum_k x[n, k] * w[m, k]: the
 /// reduction is split into k / lanes steps of a vector of partial sums,

@@ -115,6 +115,13 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
     by the options), the reduction over input channels is a loop of single
     steps, and every op of the innermost tile is vectorized. Output: vector
     ops on tensors inside the loops; the rest of the function is unchanged.
+
+    With `gpu-arch`, the two loops are `scf.forall`s mapped to thread blocks
+    and to the threads of a block (linear ids, innermost loop fastest), with
+    tiles from the cost model of that GPU; each thread's register tile is
+    vectorized the same way; a fused depthwise-separable pair computes its
+    band in the block's shared memory (a workgroup `alloc_tensor`). Linear
+    layers are left as they are.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",
@@ -125,11 +132,16 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
     Option<"l2KiB", "l2-kib", "int64_t", "512", "L2 cache per core (KiB)">,
     Option<"threads", "threads", "int64_t", "1",
            "Threads the cache blocks are shared among">,
+    Option<"gpuArch", "gpu-arch", "std::string", "\"\"",
+           "Schedule for this NVIDIA GPU (sm_80, sm_90, ...) instead: "
+           "thread blocks and threads (#gpu.block, #gpu.thread foralls)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::affine::AffineDialect"];
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::gpu::GPUDialect"];
 }
 
 def GpuMapLoopsPass : Pass<"convc-gpu-map-loops", "::mlir::func::FuncOp"> {
@@ -153,16 +165,39 @@ def GpuMapLoopsPass : Pass<"convc-gpu-map-loops", "::mlir::func::FuncOp"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def GpuMapForallsPass : Pass<"convc-gpu-map-foralls", "::mlir::func::FuncOp"> {
+  let summary = "Turn the thread-block foralls of the GPU schedule into kernels";
+  let description = [{
+    Input: bufferized `scf.forall` loops mapped to `#gpu.block` linear ids
+    (from `convc-tile-and-vectorize{gpu-arch=...}`), with nested foralls
+    mapped to `#gpu.thread` linear ids. Each becomes a `gpu.launch` of one
+    block per iteration and as many threads as its largest nested forall
+    has iterations; the nested foralls are distributed over the threads
+    (guarded, a barrier after each), buffers allocated in workgroup memory
+    become the kernel's shared memory, and any linalg op left in the kernel
+    becomes loops.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def GpuLaunchToLoopsPass : Pass<"convc-gpu-launch-to-loops"> {
   let summary = "Run gpu.launch bodies as loops on the host";
   let description = [{
-    Input: `gpu.launch` ops without barriers or shared memory. Each becomes
-    loops over the grid's blocks and the block's threads with the body
-    inlined (block and thread ids are the loop indices), so the GPU
-    schedule's index arithmetic runs, and is tested, on the CPU.
+    Input: `gpu.launch` ops. Each becomes loops over the grid's blocks and,
+    for each stretch of the body between barriers, loops over the block's
+    threads (block and thread ids are the loop indices; barriers may sit in
+    uniform `scf.for` loops; values that cross a barrier must be free of
+    side effects and are recomputed); workgroup buffers become buffers of
+    each block. The GPU schedule's index arithmetic, guards and barriers
+    run, and are tested, on the CPU.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def GpuMergeModulesPass : Pass<"convc-gpu-merge-modules", "::mlir::ModuleOp"> {

@@ -1,12 +1,17 @@
 //===- TileAndVectorize.cpp - cache and register tiles, then vectors ------===//
 //
-// The CPU schedule of the tap-sum convolutions (convc-implicit-gemm):
+// The schedule of the tap-sum convolutions (convc-implicit-gemm). On a CPU:
 //
 //   scf.forall  over cache blocks of (n, ch, oh, ow)      [ConvTiles::block]
 //     scf.for   over register tiles of (n, ch, oh, ow)    [ConvTiles::reg]
 //       scf.for over the input channels c (dense only), one at a time
 //         the tile of the convolution as vector FMAs
 //       the epilogue on the same register tile
+//
+// On a GPU the same nest with the two outer levels mapped to the machine:
+// an scf.forall over thread blocks (#gpu.block) and, inside, one over the
+// block's threads (#gpu.thread), each thread computing a register tile;
+// `convc-gpu-map-foralls` turns them into kernels after bufferization.
 //
 // The micro-kernel keeps in the vector lanes either a row of output pixels
 // (the weights are broadcast) or, when the cost model says so, a block of
@@ -36,7 +41,9 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -111,15 +118,49 @@ SmallVector<int64_t> loopTileSizes(Operation *root, ArrayRef<int64_t> sizes) {
   return loops;
 }
 
+/// Where the schedule runs: a CPU's cache blocks and register loops, or a
+/// GPU's thread blocks and threads.
+struct Machine {
+  CpuDesc cpu;
+  std::optional<GpuDesc> gpu;
+
+  ConvTiles tiles(const ConvShape &shape) const {
+    return gpu ? chooseGpuConvTiles(shape, *gpu) : chooseConvTiles(shape, cpu);
+  }
+};
+
+/// The loops of a tile level: cache blocks (an scf.forall; on a GPU, thread
+/// blocks), register tiles (scf.for; on a GPU, an scf.forall over threads)
+/// or a sequential loop.
+enum class Level { Block, Register, Sequential };
+
 /// Tiles `root` and fuses into the tile the producers in `fusable`; returns
-/// the tiled ops (the tiled root first) or failure.
+/// the tiled ops (the tiled root first) or failure. A GPU's loops carry
+/// their mapping: linear ids, the innermost loop fastest.
 FailureOr<SmallVector<Operation *>>
 tileAndFuse(RewriterBase &rewriter, Operation *root,
             const llvm::SmallPtrSetImpl<Operation *> &fusable,
-            ArrayRef<int64_t> sizes, scf::SCFTilingOptions::LoopType loop) {
+            ArrayRef<int64_t> sizes, Level level, const Machine &machine) {
+  SmallVector<int64_t> loopSizes = loopTileSizes(root, sizes);
   scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(foldResults(rewriter, loopTileSizes(root, sizes)))
-      .setLoopType(loop);
+  tiling.setTileSizes(foldResults(rewriter, loopSizes));
+  bool forall = level == Level::Block ||
+                (level == Level::Register && machine.gpu.has_value());
+  tiling.setLoopType(forall ? scf::SCFTilingOptions::LoopType::ForallOp
+                            : scf::SCFTilingOptions::LoopType::ForOp);
+  if (forall && machine.gpu) {
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t loops = llvm::count_if(loopSizes, [](int64_t t) { return t; });
+    SmallVector<Attribute> mapping;
+    for (int64_t i = 0; i < loops; ++i) {
+      auto id = static_cast<gpu::MappingId>(
+          static_cast<uint64_t>(gpu::MappingId::LinearDim0) + loops - 1 - i);
+      mapping.push_back(level == Level::Block
+                            ? Attribute(gpu::GPUBlockMappingAttr::get(ctx, id))
+                            : gpu::GPUThreadMappingAttr::get(ctx, id));
+    }
+    tiling.setMapping(mapping);
+  }
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   options.setFusionControlFn(
@@ -360,11 +401,10 @@ LogicalResult putChannelsInLanes(RewriterBase &rewriter,
 /// be vectorized.
 FailureOr<SmallVector<Operation *>>
 tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
-              const ConvTiles &tiles, ConvKind kind) {
+              const ConvTiles &tiles, ConvKind kind, const Machine &machine) {
   llvm::SmallPtrSet<Operation *, 8> fusable(blockOps.begin(), blockOps.end());
-  FailureOr<SmallVector<Operation *>> reg =
-      tileAndFuse(rewriter, blockOps.front(), fusable, tiles.reg,
-                  scf::SCFTilingOptions::LoopType::ForOp);
+  FailureOr<SmallVector<Operation *>> reg = tileAndFuse(
+      rewriter, blockOps.front(), fusable, tiles.reg, Level::Register, machine);
   if (failed(reg))
     return failure();
   SmallVector<Operation *> inner = *reg;
@@ -398,18 +438,17 @@ tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
                                                  linalg::GenericOp conv,
-                                                 const CpuDesc &cpu) {
+                                                 const Machine &machine) {
   ConvKind kind = *getConvKind(conv);
-  ConvTiles tiles = chooseConvTiles(convShape(conv, kind), cpu);
+  ConvTiles tiles = machine.tiles(convShape(conv, kind));
   llvm::SmallPtrSet<Operation *, 8> fusable;
   Operation *root = withEpilogue(conv, fusable);
   FailureOr<SmallVector<Operation *>> block =
-      tileAndFuse(rewriter, root, fusable, tiles.block,
-                  scf::SCFTilingOptions::LoopType::ForallOp);
+      tileAndFuse(rewriter, root, fusable, tiles.block, Level::Block, machine);
   if (failed(block))
     return failure();
   // The untiled ops are dead now; the final clean-up erases them.
-  return tileRegisters(rewriter, *block, tiles, kind);
+  return tileRegisters(rewriter, *block, tiles, kind, machine);
 }
 
 /// The pointwise convolution that consumes only `depthwise`'s epilogue,
@@ -430,26 +469,63 @@ linalg::GenericOp separablePartner(linalg::GenericOp depthwise) {
   return pointwise;
 }
 
+/// The tiles of a depthwise-separable pair, if `machine` fuses it. On a CPU
+/// the depthwise register tile (left empty) is chosen for the band.
+std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
+                                             linalg::GenericOp pointwise,
+                                             const Machine &machine) {
+  ConvShape pwShape = convShape(pointwise, ConvKind::Dense);
+  if (machine.gpu)
+    return chooseGpuSeparableTiles(convShape(depthwise, ConvKind::Depthwise),
+                                   pwShape, *machine.gpu);
+  SeparableTiles t;
+  t.pointwise = chooseConvTiles(pwShape, machine.cpu);
+  // Every output channel in the block: a block of fewer would recompute
+  // the depthwise band for each.
+  t.pointwise.block[1] = 0;
+  return t;
+}
+
+/// Makes the band of depthwise output that a GPU block computes a buffer
+/// of the block's shared memory: the destination the chain `dwRoot` ends
+/// in (through the ops of `dwSet` that accumulate onto one another).
+void bandInSharedMemory(RewriterBase &rewriter, Operation *dwRoot,
+                        const llvm::SmallPtrSetImpl<Operation *> &dwSet) {
+  OpOperand *init =
+      cast<DestinationStyleOpInterface>(dwRoot).getDpsInitOperand(0);
+  while (Operation *def = init->get().getDefiningOp()) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(def);
+    if (!dps || !dwSet.contains(def))
+      break;
+    init = dps.getDpsInitOperand(0);
+  }
+  auto type = cast<RankedTensorType>(init->get().getType());
+  rewriter.setInsertionPoint(init->getOwner());
+  auto band = bufferization::AllocTensorOp::create(
+      rewriter, init->getOwner()->getLoc(), type, ValueRange{}, Value(),
+      Value(),
+      gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  rewriter.modifyOpInPlace(init->getOwner(), [&] { init->set(band); });
+}
+
 /// Schedules a depthwise convolution and the pointwise one that consumes it
 /// as one loop nest: each cache block of the pointwise convolution (all its
 /// output channels, a band of rows) first computes the band of the
 /// depthwise output it reads, with the depthwise epilogue, into a buffer
 /// that stays in cache, then consumes it. Each part is then tiled for
-/// registers with its own micro-kernel. Returns the innermost tiles' ops.
+/// registers with its own micro-kernel. On a GPU the band is in the block's
+/// shared memory, each part a loop over the block's threads. Returns the
+/// innermost tiles' ops.
 FailureOr<SmallVector<Operation *>>
 scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
-                  linalg::GenericOp pointwise, const CpuDesc &cpu) {
-  ConvTiles pwTiles =
-      chooseConvTiles(convShape(pointwise, ConvKind::Dense), cpu);
-  // Every output channel in the block: a block of fewer would recompute
-  // the depthwise band for each.
-  pwTiles.block[1] = 0;
+                  linalg::GenericOp pointwise, const SeparableTiles &tiles,
+                  const Machine &machine) {
   llvm::SmallPtrSet<Operation *, 8> fusable;
   withEpilogue(depthwise, fusable);
   Operation *root = withEpilogue(pointwise, fusable);
-  FailureOr<SmallVector<Operation *>> block =
-      tileAndFuse(rewriter, root, fusable, pwTiles.block,
-                  scf::SCFTilingOptions::LoopType::ForallOp);
+  FailureOr<SmallVector<Operation *>> block = tileAndFuse(
+      rewriter, root, fusable, tiles.pointwise.block, Level::Block, machine);
   if (failed(block))
     return failure();
   // The block's ops: the pointwise root first; the depthwise part is the
@@ -467,14 +543,20 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
       continue;
     (dwSet.contains(op) ? dwOps : pwOps).push_back(op);
   }
-  ConvTiles dwTiles = chooseConvTiles(
-      convShape(cast<linalg::GenericOp>(*dwIt), ConvKind::Depthwise), cpu);
+  if (machine.gpu)
+    bandInSharedMemory(rewriter, dwRoot, dwSet);
+  ConvTiles dwTiles;
+  if (tiles.depthwiseReg.empty())
+    dwTiles = machine.tiles(
+        convShape(cast<linalg::GenericOp>(*dwIt), ConvKind::Depthwise));
+  else
+    dwTiles.reg = tiles.depthwiseReg;
   FailureOr<SmallVector<Operation *>> pwInner =
-      tileRegisters(rewriter, pwOps, pwTiles, ConvKind::Dense);
+      tileRegisters(rewriter, pwOps, tiles.pointwise, ConvKind::Dense, machine);
   if (failed(pwInner))
     return failure();
   FailureOr<SmallVector<Operation *>> dwInner =
-      tileRegisters(rewriter, dwOps, dwTiles, ConvKind::Depthwise);
+      tileRegisters(rewriter, dwOps, dwTiles, ConvKind::Depthwise, machine);
   if (failed(dwInner))
     return failure();
   SmallVector<Operation *> inner = *dwInner;
@@ -520,7 +602,8 @@ linalg::GenericOp sumOp(OpBuilder &b, Location loc, Type type, ValueRange ins,
 /// horizontal sum per output; both in the same register tile of outputs.
 FailureOr<SmallVector<Operation *>> scheduleLinear(RewriterBase &rewriter,
                                                    linalg::GenericOp op,
-                                                   const CpuDesc &cpu) {
+                                                   const Machine &machine) {
+  const CpuDesc &cpu = machine.cpu;
   SmallVector<int64_t> range = op.getStaticLoopRanges();
   int64_t n = range[0], m = range[1], k = range[2];
   LinearTiles tiles = chooseLinearTiles(m, k, cpu);
@@ -563,16 +646,15 @@ FailureOr<SmallVector<Operation *>> scheduleLinear(RewriterBase &rewriter,
 
   llvm::SmallPtrSet<Operation *, 8> fusable = {fill, partial};
   Operation *root = withEpilogue(combine, fusable);
-  FailureOr<SmallVector<Operation *>> block =
-      tileAndFuse(rewriter, root, fusable, {1, tiles.blockRows},
-                  scf::SCFTilingOptions::LoopType::ForallOp);
+  FailureOr<SmallVector<Operation *>> block = tileAndFuse(
+      rewriter, root, fusable, {1, tiles.blockRows}, Level::Block, machine);
   if (failed(block))
     return failure();
   fusable.clear();
   fusable.insert(block->begin(), block->end());
   FailureOr<SmallVector<Operation *>> reg =
       tileAndFuse(rewriter, block->front(), fusable, {1, tiles.rows},
-                  scf::SCFTilingOptions::LoopType::ForOp);
+                  Level::Sequential, machine);
   if (failed(reg))
     return failure();
   // The ko loop: the register tile of partial sums is loop-carried.
@@ -601,12 +683,15 @@ struct TileAndVectorizePass
   using TileAndVectorizePassBase::TileAndVectorizePassBase;
 
   void runOnOperation() override {
-    CpuDesc cpu;
+    Machine machine;
+    CpuDesc &cpu = machine.cpu;
     cpu.vectorBits = vectorBits;
     cpu.vectorRegisters = vectorRegisters;
     cpu.l1Bytes = l1KiB * 1024;
     cpu.l2Bytes = l2KiB * 1024;
     cpu.threads = threads;
+    if (!gpuArch.empty())
+      machine.gpu = describeGpu(gpuArch);
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
@@ -616,7 +701,7 @@ struct TileAndVectorizePass
         return;
       if (getConvKind(op))
         convs.push_back(op);
-      else if (isLinearLayer(op))
+      else if (!machine.gpu && isLinearLayer(op))
         linears.push_back(op);
     });
     SmallVector<Operation *> toVectorize;
@@ -641,18 +726,25 @@ struct TileAndVectorizePass
       linalg::GenericOp pointwise = separablePartner(conv);
       if (!pointwise)
         continue;
-      if (!scheduled(conv, scheduleSeparable(rewriter, conv, pointwise, cpu),
-                     "depthwise-separable pair"))
+      std::optional<SeparableTiles> tiles =
+          separableTiles(conv, pointwise, machine);
+      if (!tiles)
+        continue;
+      if (!scheduled(
+              conv,
+              scheduleSeparable(rewriter, conv, pointwise, *tiles, machine),
+              "depthwise-separable pair"))
         return signalPassFailure();
       fused.insert(conv);
       fused.insert(pointwise);
     }
     for (linalg::GenericOp conv : convs)
       if (!fused.contains(conv) &&
-          !scheduled(conv, scheduleConv(rewriter, conv, cpu), "convolution"))
+          !scheduled(conv, scheduleConv(rewriter, conv, machine),
+                     "convolution"))
         return signalPassFailure();
     for (linalg::GenericOp linear : linears)
-      if (!scheduled(linear, scheduleLinear(rewriter, linear, cpu),
+      if (!scheduled(linear, scheduleLinear(rewriter, linear, machine),
                      "linear layer"))
         return signalPassFailure();
 

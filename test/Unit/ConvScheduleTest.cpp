@@ -113,4 +113,90 @@ TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
   EXPECT_EQ(t.reg[3], 14);
 }
 
+/// The properties every GPU schedule must have: static tiles, a register
+/// tile within the accumulator budget, at most 1024 threads per block.
+void checkGpuTiles(const ConvShape &s, const GpuDesc &gpu) {
+  SCOPED_TRACE(testing::Message()
+               << (s.kind == ConvKind::Dense ? "dense " : "depthwise ") << s.n
+               << "x" << s.ch << "x" << s.oh << "x" << s.ow);
+  ConvTiles t = chooseGpuConvTiles(s, gpu);
+  ASSERT_EQ(t.block.size(), 4u);
+  ASSERT_EQ(t.reg.size(), 4u);
+  int64_t dims[] = {s.n, s.ch, s.oh, s.ow};
+  int64_t threads = 1;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_GT(t.block[i], 0);
+    ASSERT_GT(t.reg[i], 0);
+    EXPECT_EQ(dims[i] % t.block[i], 0) << "block dim " << i;
+    EXPECT_EQ(t.block[i] % t.reg[i], 0) << "thread dim " << i;
+    threads *= t.block[i] / t.reg[i];
+  }
+  EXPECT_EQ(t.reg[0], 1);
+  EXPECT_LE(threads, 1024);
+  EXPECT_LE(t.reg[1] * t.reg[2] * t.reg[3], gpu.accumulators);
+  if (s.kind != ConvKind::Dense)
+    EXPECT_EQ(t.reg[1], 1);
+}
+
+TEST(GpuConvSchedule, TilesDivideAndFitTheBlock) {
+  for (const char *arch : {"sm_80", "sm_90"})
+    for (int64_t ch : {1, 3, 24, 64, 144, 512})
+      for (int64_t hw : {1, 7, 13, 14, 28, 56, 112})
+        for (int64_t n : {1, 2}) {
+          GpuDesc gpu = describeGpu(arch);
+          checkGpuTiles({ConvKind::Dense, n, ch, hw, hw, 64, 9, 3, hw + 2},
+                        gpu);
+          checkGpuTiles({ConvKind::Dense, n, ch, hw, hw + 3, 3, 1, 1, hw}, gpu);
+          checkGpuTiles({ConvKind::Depthwise, n, ch, hw, hw, 1, 9, 3, hw + 2},
+                        gpu);
+          checkGpuTiles({ConvKind::Pool, n, ch, hw, hw, 1, 4, 2, hw}, gpu);
+        }
+}
+
+TEST(GpuConvSchedule, ResNetLayerOnH100) {
+  // 64 -> 64, 3x3 on 56x56 (200704 outputs) on 132 multiprocessors that
+  // want 256 threads each (33792): 4 channels x 4 pixels per thread gives
+  // 12544 threads, 2 x 4 gives 25088, 1 x 4 gives 50176. A row is 14
+  // threads; 8 rows make 112 threads (128 wanted), so 448 blocks of one
+  // channel x 8 rows, more than two per multiprocessor.
+  GpuDesc gpu = describeGpu("sm_90");
+  EXPECT_EQ(gpu.multiprocessors, 132);
+  ConvTiles t =
+      chooseGpuConvTiles({ConvKind::Dense, 1, 64, 56, 56, 64, 9, 3, 58}, gpu);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 1, 1, 4}));
+  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 8, 56}));
+}
+
+TEST(GpuConvSchedule, LargeLayerKeepsFullRegisterTiles) {
+  // 256 -> 256 on 56x56 at batch 8: 6.4 M outputs are plenty of threads
+  // with 4 x 4 outputs each.
+  ConvTiles t = chooseGpuConvTiles(
+      {ConvKind::Dense, 8, 256, 56, 56, 256, 9, 3, 58}, describeGpu("sm_90"));
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 4, 1, 4}));
+}
+
+TEST(GpuConvSchedule, SeparablePairShareABandInSharedMemory) {
+  // DS1: 144 channels 3x3 depthwise, then 144 -> 24 pointwise on 56x56.
+  // A thread of the pointwise part: 4 channels x 4 pixels. Blocks of 56
+  // or 28 pixels would be 56 or 112 blocks (fewer than 2 x 132), so 8
+  // pixels: 392 blocks, 12 pointwise threads, a 4.5 KiB band. Its 144 x 2
+  // row pieces of 4 pixels are more than the 128 threads a block aims
+  // for: 3 channels per thread, 96 threads.
+  ConvShape dw{ConvKind::Depthwise, 1, 144, 56, 56, 1, 9, 3, 58};
+  ConvShape pw{ConvKind::Dense, 1, 24, 56, 56, 144, 1, 1, 56};
+  std::optional<SeparableTiles> t =
+      chooseGpuSeparableTiles(dw, pw, describeGpu("sm_90"));
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->pointwise.block, (llvm::SmallVector<int64_t, 4>{1, 0, 1, 8}));
+  EXPECT_EQ(t->pointwise.reg, (llvm::SmallVector<int64_t, 4>{1, 4, 1, 4}));
+  EXPECT_EQ(t->depthwiseReg, (llvm::SmallVector<int64_t, 4>{1, 3, 1, 4}));
+}
+
+TEST(GpuConvSchedule, SeparableBandTooLargeIsNotFused) {
+  // 16384 channels of even one pixel are 64 KiB: more than shared memory.
+  ConvShape dw{ConvKind::Depthwise, 1, 16384, 7, 7, 1, 9, 3, 9};
+  ConvShape pw{ConvKind::Dense, 1, 64, 7, 7, 16384, 1, 1, 7};
+  EXPECT_FALSE(chooseGpuSeparableTiles(dw, pw, describeGpu("sm_80")));
+}
+
 } // namespace
