@@ -193,8 +193,9 @@ def bench_models(names, threads, reps, work):
     return rows
 
 
-def bench_layers(layers, thread_counts, args, work):
-    """Rows for the layers: one harness with convc's and oneDNN's code."""
+def compile_layers(layers, work, flags):
+    """Compiles every layer with convc (`flags` pick the target) to an
+    object file and writes layers.inc (see layer.h); returns the objects."""
     rng = np.random.default_rng(0)
     entries, objects = [], []
     for layer in layers:
@@ -206,7 +207,8 @@ def bench_layers(layers, thread_counts, args, work):
         open(cnn, "w").write(src)
         write_safetensors(wfile, weights)
         subprocess.run([CONVC, cnn, "--emit=obj", "--weights", wfile,
-                        f"--symbol=convc_bench_{name}", "-o", obj], check=True)
+                        f"--symbol=convc_bench_{name}", "-o", obj] + flags,
+                       check=True)
         objects.append(obj)
         if len(steps) == 1:
             steps.append(steps[0])
@@ -216,15 +218,26 @@ def bench_layers(layers, thread_counts, args, work):
         for layer in layers:
             f.write(f'extern "C" const convc_model_info convc_bench_{layer["name"]};\n')
         f.write("const Layer kLayers[] = {\n  " + ",\n  ".join(entries) + "};\n")
-    harness = os.path.join(work, "harness")
+    return objects
+
+
+def link_harness(source, objects, libs, work):
+    """Builds bench/SOURCE with the layers' objects and convc's runtime."""
+    harness = os.path.join(work, os.path.splitext(source)[0])
     subprocess.run([CLANG, "-O2", "-march=native", "-ffp-contract=fast",
                     "-std=c++20", "-I", work,
                     "-I", os.path.join(ROOT, "runtime", "include"),
-                    os.path.join(ROOT, "bench", "harness.cpp")] + objects +
+                    os.path.join(ROOT, "bench", source)] + objects +
                    [os.path.join(BUILD, "lib", "libconvc_runtime.a"),
-                    "/usr/lib/x86_64-linux-gnu/libstb.a", "-ldnnl",
-                    "-fopenmp=libomp", "-lm",
-                    "-o", harness], check=True)
+                    "/usr/lib/x86_64-linux-gnu/libstb.a"] + libs +
+                   ["-lm", "-o", harness], check=True)
+    return harness
+
+
+def bench_layers(layers, thread_counts, args, work):
+    """Rows for the layers: one harness with convc's and oneDNN's code."""
+    harness = link_harness("harness.cpp", compile_layers(layers, work, []),
+                           ["-ldnnl", "-fopenmp=libomp"], work)
     rows = []
     print(f"{'layer':<8} {'threads':>7} {'convc ms':>10} {'oneDNN ms':>10} "
           f"{'ratio':>7} {'convc % peak':>12} {'max |diff|':>11}")
@@ -250,6 +263,44 @@ def bench_layers(layers, thread_counts, args, work):
                 sys.exit(f"bench: {r['name']}: convc and oneDNN disagree")
     print(f"Both sides use OMP_NUM_THREADS threads; % peak of {core_peak:.0f} "
           "GFLOP/s per core.")
+    return rows
+
+
+def bench_gpu_layers(layers, arch, args, work):
+    """Rows for the layers compiled for an NVIDIA GPU, beside cuDNN."""
+    cuda = os.environ.get("CUDA_PATH", "/usr/local/cuda")
+    objects = compile_layers(layers, work, ["--target=cuda",
+                                            f"--gpu-arch={arch}"])
+    harness = link_harness(
+        "cuda_harness.cpp", objects,
+        ["-Wno-deprecated-declarations", "-I", os.path.join(cuda, "include"),
+         "-L", os.path.join(cuda, "lib64"),
+         "-Wl,-rpath," + os.path.join(cuda, "lib64"), "-lcudnn", "-lcudart",
+         "-ldl", "-lpthread"], work)
+    run = subprocess.run([harness, str(args.reps)], capture_output=True,
+                         text=True)
+    if run.returncode != 0:
+        sys.exit(run.stderr.strip() or f"bench: the harness failed ({run.returncode})")
+    rows = []
+    print(f"{'layer':<8} {'convc ms':>10} {'cuDNN ms':>10} {'ratio':>7} "
+          f"{'convc TFLOP/s':>13} {'max |diff|':>11}")
+    for line in run.stdout.splitlines():
+        r = json.loads(line)
+        if "device" in r:
+            print(f"on {r['device']} ({arch})")
+            continue
+        ok = r["max_abs_diff"] <= 1e-3 * max(1.0, r["max_abs_ref"])
+        tflops = r["gflop"] / r["convc_ms"]
+        print(f"{r['name']:<8} {r['convc_ms']:>10.4f} {r['cudnn_ms']:>10.4f} "
+              f"{r['cudnn_ms'] / r['convc_ms']:>7.3f} {tflops:>13.2f} "
+              f"{r['max_abs_diff']:>11.2e}{'' if ok else '  MISMATCH'}")
+        rows.append({"name": r["name"], "device": arch,
+                     "convc_ms": r["convc_ms"], "cudnn_ms": r["cudnn_ms"],
+                     "gflop": r["gflop"]})
+        if not ok:
+            sys.exit(f"bench: {r['name']}: convc and cuDNN disagree")
+    print("ratio = cuDNN time / convc time; convc's time is its layers' "
+          "--profile timers.")
     return rows
 
 
@@ -284,6 +335,9 @@ def main():
     ap.add_argument("--peak-gflops", type=float, default=0.0,
                     help="FMA peak of one core (default: measured by the "
                     "harness)")
+    ap.add_argument("--gpu", default="", metavar="ARCH",
+                    help="compile the layers for this NVIDIA GPU (sm_80, "
+                    "sm_90) and run them beside cuDNN instead")
     args = ap.parse_args()
     layers = json.load(open(os.path.join(ROOT, "bench", "layers.json")))["layers"]
     only = set(filter(None, args.only.split(",")))
@@ -291,6 +345,11 @@ def main():
     models = [m for m in MODELS if not only or m in only]
     thread_counts = [int(x) for x in args.threads.split(",")]
     work = tempfile.mkdtemp(prefix="convc-bench-")
+    if args.gpu:
+        rows = bench_gpu_layers(layers, args.gpu, args, work)
+        if args.json:
+            json.dump(rows, open(args.json, "w"), indent=1)
+        return
     rows = bench_layers(layers, thread_counts, args, work) if layers else []
     if models:
         rows += report_models(bench_models(models, thread_counts, args.reps,
