@@ -220,12 +220,13 @@ ConvTiles convc::chooseGpuConvTiles(const ConvShape &s, const GpuDesc &gpu) {
       break;
   }
   // The block's threads: along a row first (neighbouring threads read
-  // neighbouring pixels: coalesced), then rows, then channels.
+  // neighbouring pixels: coalesced), then output channels (each input pixel
+  // the block stages in shared memory serves all of them), then rows.
   int64_t x = largestDivisor(s.ow / tw, gpu.warpSize);
-  int64_t y =
-      largestDivisor(s.oh / th, std::max<int64_t>(1, gpu.threadsPerBlock / x));
-  int64_t z = largestDivisor(
-      s.ch / tf, std::max<int64_t>(1, gpu.threadsPerBlock / (x * y)));
+  int64_t z =
+      largestDivisor(s.ch / tf, std::max<int64_t>(1, gpu.threadsPerBlock / x));
+  int64_t y = largestDivisor(
+      s.oh / th, std::max<int64_t>(1, gpu.threadsPerBlock / (x * z)));
   auto blocks = [&] {
     return s.n * (s.ch / (tf * z)) * (s.oh / (th * y)) * (s.ow / (tw * x));
   };
@@ -233,8 +234,8 @@ ConvTiles convc::chooseGpuConvTiles(const ConvShape &s, const GpuDesc &gpu) {
   // overlap another's arithmetic: smaller blocks while they keep enough
   // threads.
   while (blocks() < 2 * gpu.multiprocessors) {
-    int64_t nz = z > 1 ? largestDivisor(s.ch / tf, z - 1) : z;
-    int64_t ny = nz == z && y > 1 ? largestDivisor(s.oh / th, y - 1) : y;
+    int64_t ny = y > 1 ? largestDivisor(s.oh / th, y - 1) : y;
+    int64_t nz = ny == y && z > 1 ? largestDivisor(s.ch / tf, z - 1) : z;
     if ((nz == z && ny == y) || x * ny * nz < gpu.minThreadsPerBlock)
       break;
     z = nz;
@@ -244,6 +245,14 @@ ConvTiles convc::chooseGpuConvTiles(const ConvShape &s, const GpuDesc &gpu) {
   t.block = {1, tf * z, th * y, tw * x};
   t.reg = {1, tf, th, tw};
   return t;
+}
+
+int64_t convc::chooseGpuChannelChunk(int64_t channels, int64_t bytesPerChannel,
+                                     const GpuDesc &gpu) {
+  // Half of shared memory, so that two blocks fit on a multiprocessor; at
+  // most 32 channels, so that a block does not wait long for its first.
+  int64_t fit = gpu.sharedBytes / 2 / std::max<int64_t>(1, bytesPerChannel);
+  return fit < 1 ? 0 : largestDivisor(channels, std::min<int64_t>(32, fit));
 }
 
 std::optional<SeparableTiles>

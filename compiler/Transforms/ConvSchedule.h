@@ -104,6 +104,12 @@ GpuDesc describeGpu(llvm::StringRef arch);
 /// thread's row of pixels.
 ConvTiles chooseGpuConvTiles(const ConvShape &shape, const GpuDesc &gpu);
 
+/// A dense convolution's block stages its input window and weights in
+/// shared memory a chunk of input channels at a time: the chunk for
+/// `bytesPerChannel` bytes of both per channel (0: not even one fits).
+int64_t chooseGpuChannelChunk(int64_t channels, int64_t bytesPerChannel,
+                              const GpuDesc &gpu);
+
 /// The GPU schedule of a depthwise convolution fused into the pointwise
 /// (1x1) one that consumes it: a block computes every output channel of
 /// `pointwise.block`'s pixels from the band of depthwise output they read,

@@ -142,8 +142,9 @@ LogicalResult mapBlocks(RewriterBase &rewriter, scf::ForallOp forall) {
   // address space back): the kernel's other memrefs lose the workgroup
   // memory space, which the LLVM lowering of vector ops cannot map.
   bool shared = false;
-  for (auto alloc :
-       llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
+  SmallVector<memref::AllocOp> allocs;
+  body.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+  for (memref::AllocOp alloc : allocs) {
     auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
         alloc.getType().getMemorySpace());
     if (!space || space.getValue() != gpu::AddressSpace::Workgroup)

@@ -119,9 +119,11 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
     With `gpu-arch`, the two loops are `scf.forall`s mapped to thread blocks
     and to the threads of a block (linear ids, innermost loop fastest), with
     tiles from the cost model of that GPU; each thread's register tile is
-    vectorized the same way; a fused depthwise-separable pair computes its
-    band in the block's shared memory (a workgroup `alloc_tensor`). Linear
-    layers are left as they are.
+    vectorized the same way. A dense convolution's block copies the taps'
+    input window and weights into shared memory (workgroup `alloc_tensor`s)
+    a chunk of input channels at a time, its threads accumulating their
+    tiles from them; a fused depthwise-separable pair computes its band in
+    the block's shared memory. Linear layers are left as they are.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",

@@ -11,7 +11,18 @@
 // On a GPU the same nest with the two outer levels mapped to the machine:
 // an scf.forall over thread blocks (#gpu.block) and, inside, one over the
 // block's threads (#gpu.thread), each thread computing a register tile;
-// `convc-gpu-map-foralls` turns them into kernels after bufferization.
+// `convc-gpu-map-foralls` turns them into kernels after bufferization. A
+// dense convolution's block is an implicit GEMM with shared-memory tiles:
+//
+//   scf.forall  over thread blocks                  #gpu.block
+//     scf.forall over threads: the bias             #gpu.thread
+//     scf.for   over chunks of input channels
+//       scf.forall: copy the taps' input window to shared memory
+//       scf.forall: copy the chunk's weights to shared memory
+//       scf.forall: each thread's register tile from them
+//     scf.forall: the epilogue, in place
+//
+// (a barrier follows each thread loop on the GPU).
 //
 // The micro-kernel keeps in the vector lanes either a row of output pixels
 // (the weights are broadcast) or, when the cost model says so, a block of
@@ -434,6 +445,323 @@ tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   return inner;
 }
 
+/// The operands of a convolution that are slices of one tensor (the taps'
+/// windows of the input, or the taps' weights), as slices of their
+/// bounding box: the box's offsets in the tensor and shape, and each
+/// slice's offsets within it.
+struct TapWindow {
+  Value source;
+  SmallVector<OpOperand *> operands;
+  SmallVector<OpFoldResult> offsets;
+  SmallVector<int64_t> shape;
+  SmallVector<SmallVector<int64_t>> within;
+};
+
+/// The windows of `conv`'s inputs, after the slices of slices that tiling
+/// left are merged; failure unless every input is a static slice whose
+/// distance to the others of its tensor is constant.
+FailureOr<SmallVector<TapWindow, 2>> tapWindows(RewriterBase &rewriter,
+                                                linalg::GenericOp conv) {
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<Operation *> chains;
+  for (Value in : conv.getDpsInputs())
+    for (auto s = in.getDefiningOp<tensor::ExtractSliceOp>(); s;
+         s = s.getSource().getDefiningOp<tensor::ExtractSliceOp>())
+      chains.push_back(s);
+  RewritePatternSet patterns(ctx);
+  tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(chains, std::move(patterns), config);
+
+  SmallVector<TapWindow, 2> windows;
+  // Symbols, so that composition sees a loop index in both as one value.
+  AffineExpr a, b;
+  bindSymbols(ctx, a, b);
+  AffineMap difference = AffineMap::get(0, 2, a - b);
+  rewriter.setInsertionPoint(conv);
+  for (OpOperand *in : conv.getDpsInputOperands()) {
+    auto slice = in->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || ShapedType::isDynamicShape(slice.getStaticSizes()) ||
+        ShapedType::isDynamicShape(slice.getStaticStrides()))
+      return failure();
+    auto *it = llvm::find_if(windows, [&](const TapWindow &w) {
+      return w.source == slice.getSource();
+    });
+    if (it == windows.end()) {
+      windows.push_back(
+          {slice.getSource(), {}, slice.getMixedOffsets(), {}, {}});
+      it = std::prev(windows.end());
+    }
+    auto first =
+        it->operands.empty()
+            ? slice
+            : it->operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice.getStaticSizes() != first.getStaticSizes() ||
+        slice.getStaticStrides() != first.getStaticStrides() ||
+        slice.getType() != first.getType())
+      return failure();
+    SmallVector<int64_t> delta;
+    for (auto [offset, base] :
+         llvm::zip(slice.getMixedOffsets(), it->offsets)) {
+      std::optional<int64_t> d =
+          getConstantIntValue(affine::makeComposedFoldedAffineApply(
+              rewriter, conv.getLoc(), difference, {offset, base}));
+      if (!d)
+        return failure();
+      delta.push_back(*d);
+    }
+    it->operands.push_back(in);
+    it->within.push_back(delta);
+  }
+  // The box: from the smallest offset to the furthest element read.
+  for (TapWindow &w : windows) {
+    auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
+    ArrayRef<int64_t> sizes = first.getStaticSizes(),
+                      strides = first.getStaticStrides();
+    int64_t rank = sizes.size();
+    SmallVector<int64_t> lo(rank, INT64_MAX), hi(rank, INT64_MIN);
+    for (ArrayRef<int64_t> d : w.within)
+      for (int64_t i = 0; i < rank; ++i) {
+        lo[i] = std::min(lo[i], d[i]);
+        hi[i] = std::max(hi[i], d[i] + (sizes[i] - 1) * strides[i]);
+      }
+    for (int64_t i = 0; i < rank; ++i) {
+      w.shape.push_back(hi[i] - lo[i] + 1);
+      w.offsets[i] = affine::makeComposedFoldedAffineApply(
+          rewriter, conv.getLoc(), AffineMap::get(0, 1, a + lo[i]),
+          {w.offsets[i]});
+      for (SmallVector<int64_t> &d : w.within)
+        d[i] -= lo[i];
+    }
+  }
+  return windows;
+}
+
+/// Copies each window into a buffer of the block's shared memory and makes
+/// its operands slices of the copy; returns the copies.
+SmallVector<Operation *> stageWindows(RewriterBase &rewriter,
+                                      linalg::GenericOp conv,
+                                      ArrayRef<TapWindow> windows) {
+  Location loc = conv.getLoc();
+  auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  SmallVector<Operation *> copies;
+  rewriter.setInsertionPoint(conv);
+  for (const TapWindow &w : windows) {
+    Type element = getElementTypeOrSelf(w.source.getType());
+    SmallVector<OpFoldResult> ones(w.shape.size(), rewriter.getIndexAttr(1));
+    Value box =
+        tensor::ExtractSliceOp::create(rewriter, loc, w.source, w.offsets,
+                                       foldResults(rewriter, w.shape), ones);
+    Value buffer = bufferization::AllocTensorOp::create(
+        rewriter, loc, RankedTensorType::get(w.shape, element), ValueRange{},
+        Value(), Value(), workgroup);
+    auto copy = linalg::CopyOp::create(rewriter, loc, box, buffer);
+    copies.push_back(copy);
+    for (size_t i = 0; i < w.operands.size(); ++i) {
+      OpOperand *operand = w.operands[i];
+      auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
+      Value staged = tensor::ExtractSliceOp::create(
+          rewriter, loc, slice.getType(), copy.getResult(0),
+          foldResults(rewriter, w.within[i]), slice.getMixedSizes(),
+          slice.getMixedStrides());
+      rewriter.modifyOpInPlace(conv, [&] { operand->set(staged); });
+    }
+  }
+  return copies;
+}
+
+/// Tile sizes that spread a copy of `shape` over `threads` threads: a whole
+/// row each, then more rows each while there are more rows than threads.
+SmallVector<int64_t> copyTiles(ArrayRef<int64_t> shape, int64_t threads) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> tiles(rank, 1);
+  tiles[rank - 1] = shape[rank - 1];
+  auto pieces = [&] {
+    int64_t n = 1;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      n *= shape[i] / tiles[i];
+    return n;
+  };
+  for (int64_t d = rank - 2; d >= 0 && pieces() > threads; --d)
+    while (pieces() > threads && tiles[d] < shape[d]) {
+      int64_t next = tiles[d] + 1;
+      while (shape[d] % next)
+        ++next;
+      tiles[d] = next;
+    }
+  return tiles;
+}
+
+/// `op` (element-wise) reading `value` through its output instead of an
+/// input, so that it overwrites `value` in place: a tile of it then reads
+/// the value through the tile loop's output, which bufferizes without a
+/// copy.
+linalg::GenericOp readThroughOutput(RewriterBase &rewriter,
+                                    linalg::GenericOp op, Value value) {
+  OpOperand *input = nullptr;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (in->get() == value && !input)
+      input = in;
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (in == input)
+      continue;
+    ins.push_back(in->get());
+    maps.push_back(op.getMatchingIndexingMap(in));
+  }
+  maps.push_back(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+  rewriter.setInsertionPoint(op);
+  auto inPlace =
+      linalg::GenericOp::create(rewriter, op.getLoc(), op->getResultTypes(),
+                                ins, value, maps, op.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(op.getRegion(), inPlace.getRegion(),
+                              inPlace.getRegion().begin());
+  Block &body = inPlace.getRegion().front();
+  unsigned index = input->getOperandNumber();
+  rewriter.replaceAllUsesWith(body.getArgument(index),
+                              body.getArguments().back());
+  body.eraseArgument(index);
+  rewriter.replaceOp(op, inPlace->getResults());
+  return inPlace;
+}
+
+/// The GPU schedule of a dense convolution's block (`blockOps`, the root of
+/// tiling first): the reduction over input channels in chunks; per chunk,
+/// the block's threads copy the taps' input window and weights into shared
+/// memory, then each computes its register tile from them, accumulating
+/// into the block's output tile. The bias before the chunks and the
+/// epilogue after them each run over the threads too. Returns the ops of
+/// the threads' tiles, or none if the windows cannot be staged (the block
+/// is then left as it is).
+FailureOr<SmallVector<Operation *>>
+stageDenseBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
+                const ConvTiles &tiles, const Machine &machine) {
+  auto *convIt = llvm::find_if(
+      blockOps, [](Operation *op) { return getConvKind(op).has_value(); });
+  if (convIt == blockOps.end())
+    return SmallVector<Operation *>{};
+  auto conv = cast<linalg::GenericOp>(*convIt);
+  FailureOr<SmallVector<TapWindow, 2>> windows = tapWindows(rewriter, conv);
+  if (failed(windows))
+    return SmallVector<Operation *>{};
+  int64_t channels = conv.getStaticLoopRanges()[1], elements = 0;
+  for (const TapWindow &w : *windows)
+    elements += ShapedType::getNumElements(w.shape);
+  int64_t chunk =
+      chooseGpuChannelChunk(channels, elements / channels * 4, *machine.gpu);
+  if (!chunk)
+    return SmallVector<Operation *>{};
+  int64_t threads = 1;
+  for (auto [block, reg] : llvm::zip(tiles.block, tiles.reg))
+    threads *= block / reg;
+
+  // The bias (or zero) the output starts from, and the epilogue.
+  Operation *init = conv.getDpsInits()[0].getDefiningOp();
+  if (init && !llvm::is_contained(blockOps, init))
+    init = nullptr;
+  llvm::SmallPtrSet<Operation *, 8> epilogue;
+  for (Operation *op : blockOps)
+    if (op != conv && op != init)
+      epilogue.insert(op);
+  Operation *root = blockOps.front();
+
+  // One buffer for the whole chain: the bias starts in the block's output
+  // tile, the chunks accumulate there, and each op of the epilogue (read
+  // element by element) overwrites it.
+  if (init && !epilogue.empty()) {
+    Value out = cast<DestinationStyleOpInterface>(blockOps.front())
+                    .getDpsInitOperand(0)
+                    ->get();
+    // The output tile (a slice of the block loop's output) moves before
+    // the bias when its offsets allow.
+    Operation *def = out.getDefiningOp();
+    auto availableAtInit = [&](Value v) {
+      Operation *d = v.getDefiningOp();
+      return !d || d->getBlock() != init->getBlock() ||
+             d->isBeforeInBlock(init);
+    };
+    if (def && def->getBlock() == init->getBlock() &&
+        !def->isBeforeInBlock(init) &&
+        llvm::all_of(def->getOperands(), availableAtInit))
+      rewriter.moveOpBefore(def, init);
+    if (def && def->getBlock() == init->getBlock() &&
+        def->isBeforeInBlock(init)) {
+      rewriter.modifyOpInPlace(init, [&] {
+        cast<DestinationStyleOpInterface>(init).getDpsInitOperand(0)->set(out);
+      });
+      Value chain = conv->getResult(0);
+      while (true) {
+        auto it = llvm::find_if(chain.getUsers(), [&](Operation *user) {
+          return epilogue.contains(user);
+        });
+        if (it == chain.getUsers().end())
+          break;
+        Operation *next = *it;
+        linalg::GenericOp inPlace =
+            readThroughOutput(rewriter, cast<linalg::GenericOp>(next), chain);
+        epilogue.erase(next);
+        epilogue.insert(inPlace);
+        if (next == blockOps.front())
+          root = inPlace;
+        chain = inPlace->getResult(0);
+      }
+    }
+  }
+
+  // The chunks.
+  scf::SCFTilingOptions reduction;
+  reduction.setTileSizes(foldResults(rewriter, {0, chunk}));
+  reduction.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(conv);
+  FailureOr<scf::SCFTilingResult> chunks = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(conv.getOperation()), reduction);
+  if (failed(chunks))
+    return failure();
+  rewriter.replaceOp(conv, chunks->replacements);
+  auto chunkConv = cast<linalg::GenericOp>(chunks->tiledOps.back());
+  FailureOr<SmallVector<TapWindow, 2>> chunkWindows =
+      tapWindows(rewriter, chunkConv);
+  if (failed(chunkWindows))
+    return failure();
+
+  SmallVector<Operation *> inner;
+  for (Operation *copy : stageWindows(rewriter, chunkConv, *chunkWindows)) {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(copy->getResult(0).getType()).getShape();
+    llvm::SmallPtrSet<Operation *, 1> alone = {copy};
+    FailureOr<SmallVector<Operation *>> tiled =
+        tileAndFuse(rewriter, copy, alone, copyTiles(shape, threads),
+                    Level::Register, machine);
+    if (failed(tiled))
+      return failure();
+    llvm::append_range(inner, *tiled);
+  }
+  FailureOr<SmallVector<Operation *>> convTile =
+      tileRegisters(rewriter, {chunkConv}, tiles, ConvKind::Dense, machine);
+  if (failed(convTile))
+    return failure();
+  llvm::append_range(inner, *convTile);
+  if (init) {
+    llvm::SmallPtrSet<Operation *, 1> alone = {init};
+    FailureOr<SmallVector<Operation *>> initTile =
+        tileAndFuse(rewriter, init, alone, tiles.reg, Level::Register, machine);
+    if (failed(initTile))
+      return failure();
+    llvm::append_range(inner, *initTile);
+  }
+  if (!epilogue.empty()) {
+    FailureOr<SmallVector<Operation *>> epilogueTile = tileAndFuse(
+        rewriter, root, epilogue, tiles.reg, Level::Register, machine);
+    if (failed(epilogueTile))
+      return failure();
+    llvm::append_range(inner, *epilogueTile);
+  }
+  return inner;
+}
+
 /// Schedules one tap-sum convolution and its epilogue; returns the ops of
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
@@ -448,6 +776,12 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
   if (failed(block))
     return failure();
   // The untiled ops are dead now; the final clean-up erases them.
+  if (machine.gpu && kind == ConvKind::Dense) {
+    FailureOr<SmallVector<Operation *>> staged =
+        stageDenseBlock(rewriter, *block, tiles, machine);
+    if (failed(staged) || !staged->empty())
+      return staged;
+  }
   return tileRegisters(rewriter, *block, tiles, kind, machine);
 }
 

@@ -157,14 +157,19 @@ TEST(GpuConvSchedule, ResNetLayerOnH100) {
   // 64 -> 64, 3x3 on 56x56 (200704 outputs) on 132 multiprocessors that
   // want 256 threads each (33792): 4 channels x 4 pixels per thread gives
   // 12544 threads, 2 x 4 gives 25088, 1 x 4 gives 50176. A row is 14
-  // threads; 8 rows make 112 threads (128 wanted), so 448 blocks of one
-  // channel x 8 rows, more than two per multiprocessor.
+  // threads; 8 output channels make 112 threads (128 wanted), so 448
+  // blocks of 8 channels x one row, more than two per multiprocessor.
   GpuDesc gpu = describeGpu("sm_90");
   EXPECT_EQ(gpu.multiprocessors, 132);
   ConvTiles t =
       chooseGpuConvTiles({ConvKind::Dense, 1, 64, 56, 56, 64, 9, 3, 58}, gpu);
   EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 1, 1, 4}));
-  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 8, 56}));
+  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 8, 1, 56}));
+  // Such a block stages, per input channel, 3 x 58 input pixels and 8 x 9
+  // weights (984 bytes): 24 channels fit half of 48 KiB; 16 divide 64.
+  EXPECT_EQ(chooseGpuChannelChunk(64, 984, gpu), 16);
+  EXPECT_EQ(chooseGpuChannelChunk(3, 984, gpu), 3);
+  EXPECT_EQ(chooseGpuChannelChunk(64, 30000, gpu), 0);
 }
 
 TEST(GpuConvSchedule, LargeLayerKeepsFullRegisterTiles) {
