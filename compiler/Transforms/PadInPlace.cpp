@@ -112,10 +112,7 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
 struct PadInPlacePass : convc::impl::PadInPlacePassBase<PadInPlacePass> {
   void runOnOperation() override {
     SmallVector<tensor::PadOp> pads;
-    // Only pads directly in the function: those inside loops pad tiles.
-    for (Block &block : getOperation().getBody())
-      for (auto pad : block.getOps<tensor::PadOp>())
-        pads.push_back(pad);
+    getOperation().walk([&](tensor::PadOp pad) { pads.push_back(pad); });
     IRRewriter rewriter(&getContext());
     for (tensor::PadOp pad : pads)
       (void)padInPlace(rewriter, pad);

@@ -64,7 +64,8 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
     `eliminate-empty-tensors`, run next, can make the producer write its
     result straight into the interior: the padded copy of every
     intermediate (a full extra pass over memory) disappears. A pad of a
-    function argument stays a copy.
+    function argument stays a copy; pads inside loops (a block padding its
+    own part of an input) are rewritten the same way.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

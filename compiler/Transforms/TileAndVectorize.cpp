@@ -762,6 +762,66 @@ stageDenseBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   return inner;
 }
 
+/// A CPU block of a depthwise convolution or pooling window covers whole
+/// channel planes; when it reads a padded model input, it pads its own
+/// planes instead, into a buffer that stays in cache, rather than reading
+/// a padded copy of the whole input that went through memory first.
+void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
+  auto *convIt = llvm::find_if(
+      blockOps, [](Operation *op) { return getConvKind(op).has_value(); });
+  if (convIt == blockOps.end())
+    return;
+  auto conv = cast<linalg::GenericOp>(*convIt);
+  FailureOr<SmallVector<TapWindow, 2>> windows = tapWindows(rewriter, conv);
+  if (failed(windows))
+    return;
+  for (const TapWindow &w : *windows) {
+    auto pad = w.source.getDefiningOp<tensor::PadOp>();
+    if (!pad || !isa<BlockArgument>(pad.getSource()) ||
+        pad.getResultType().getRank() != 4)
+      continue;
+    // The window must be whole planes: from row and column 0.
+    ArrayRef<int64_t> padded = pad.getResultType().getShape();
+    if (!isConstantIntValue(w.offsets[2], 0) ||
+        !isConstantIntValue(w.offsets[3], 0) || w.shape[0] != 1 ||
+        w.shape[1] != 1 || w.shape[2] > padded[2] || w.shape[3] > padded[3])
+      continue;
+    Value constant = pad.getConstantPaddingValue();
+    if (!constant || ShapedType::isDynamicShape(pad.getStaticLow()) ||
+        ShapedType::isDynamicShape(pad.getStaticHigh()) ||
+        pad.getStaticLow()[0] || pad.getStaticLow()[1] ||
+        pad.getStaticHigh()[0] || pad.getStaticHigh()[1])
+      continue;
+    Location loc = pad.getLoc();
+    rewriter.setInsertionPoint(conv);
+    auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
+    SmallVector<int64_t> planeShape = {1, 1, sourceType.getDimSize(2),
+                                       sourceType.getDimSize(3)};
+    SmallVector<OpFoldResult> offsets = {w.offsets[0], w.offsets[1],
+                                         rewriter.getIndexAttr(0),
+                                         rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
+    Value plane =
+        tensor::ExtractSliceOp::create(rewriter, loc, pad.getSource(), offsets,
+                                       foldResults(rewriter, planeShape), ones);
+    auto local = tensor::PadOp::create(
+        rewriter, loc,
+        RankedTensorType::get({1, 1, padded[2], padded[3]},
+                              sourceType.getElementType()),
+        plane, pad.getMixedLowPad(), pad.getMixedHighPad(), constant,
+        /*nofold=*/true);
+    for (size_t i = 0; i < w.operands.size(); ++i) {
+      OpOperand *operand = w.operands[i];
+      auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
+      Value tap = tensor::ExtractSliceOp::create(
+          rewriter, loc, slice.getType(), local,
+          foldResults(rewriter, w.within[i]), slice.getMixedSizes(),
+          slice.getMixedStrides());
+      rewriter.modifyOpInPlace(conv, [&] { operand->set(tap); });
+    }
+  }
+}
+
 /// Schedules one tap-sum convolution and its epilogue; returns the ops of
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
@@ -782,6 +842,8 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
     if (failed(staged) || !staged->empty())
       return staged;
   }
+  if (!machine.gpu && kind != ConvKind::Dense)
+    padPlanesInBlock(rewriter, *block);
   return tileRegisters(rewriter, *block, tiles, kind, machine);
 }
 

@@ -64,3 +64,28 @@ func.func @computed_value(%x: tensor<4xf32>, %v: f32) -> tensor<6xf32> {
   } : tensor<4xf32> to tensor<6xf32>
   return %padded : tensor<6xf32>
 }
+
+
+// A pad inside a loop (a block padding its own channel plane of a model
+// input): the same border fills, inside the loop.
+// CHECK-LABEL: func.func @plane_in_block
+// CHECK:       scf.forall (%[[C:.*]]) in (2)
+// CHECK-COUNT-4:  linalg.fill
+// CHECK:         %[[PLANE:.*]] = tensor.extract_slice %arg0[0, %[[C]], 0, 0] [1, 1, 3, 3]
+// CHECK:         tensor.insert_slice %[[PLANE]] into %{{.*}}[0, 0, 1, 1] [1, 1, 3, 3]
+// CHECK-NOT:   tensor.pad
+func.func @plane_in_block(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = tensor.empty() : tensor<1x2x5x5xf32>
+  %r = scf.forall (%c) in (2) shared_outs(%out = %init) -> (tensor<1x2x5x5xf32>) {
+    %plane = tensor.extract_slice %x[0, %c, 0, 0] [1, 1, 3, 3] [1, 1, 1, 1] : tensor<1x2x3x3xf32> to tensor<1x1x3x3xf32>
+    %padded = tensor.pad %plane nofold low[0, 0, 1, 1] high[0, 0, 1, 1] {
+    ^bb0(%i: index, %j: index, %k: index, %l: index):
+      tensor.yield %zero : f32
+    } : tensor<1x1x3x3xf32> to tensor<1x1x5x5xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %padded into %out[0, %c, 0, 0] [1, 1, 5, 5] [1, 1, 1, 1] : tensor<1x1x5x5xf32> into tensor<1x2x5x5xf32>
+    }
+  }
+  return %r : tensor<1x2x5x5xf32>
+}
