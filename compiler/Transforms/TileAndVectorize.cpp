@@ -594,6 +594,26 @@ SmallVector<int64_t> copyTiles(ArrayRef<int64_t> shape, int64_t threads) {
   return tiles;
 }
 
+/// Spreads each copy into shared memory over the block's `threads`;
+/// returns the copies' thread tiles.
+FailureOr<SmallVector<Operation *>>
+distributeCopies(RewriterBase &rewriter, ArrayRef<Operation *> copies,
+                 int64_t threads, const Machine &machine) {
+  SmallVector<Operation *> tiles;
+  for (Operation *copy : copies) {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(copy->getResult(0).getType()).getShape();
+    llvm::SmallPtrSet<Operation *, 1> alone = {copy};
+    FailureOr<SmallVector<Operation *>> tiled =
+        tileAndFuse(rewriter, copy, alone, copyTiles(shape, threads),
+                    Level::Register, machine);
+    if (failed(tiled))
+      return failure();
+    llvm::append_range(tiles, *tiled);
+  }
+  return tiles;
+}
+
 /// `op` (element-wise) reading `value` through its output instead of an
 /// input, so that it overwrites `value` in place: a tile of it then reads
 /// the value through the tile loop's output, which bufferizes without a
@@ -628,17 +648,19 @@ linalg::GenericOp readThroughOutput(RewriterBase &rewriter,
   return inPlace;
 }
 
-/// The GPU schedule of a dense convolution's block (`blockOps`, the root of
-/// tiling first): the reduction over input channels in chunks; per chunk,
-/// the block's threads copy the taps' input window and weights into shared
-/// memory, then each computes its register tile from them, accumulating
-/// into the block's output tile. The bias before the chunks and the
-/// epilogue after them each run over the threads too. Returns the ops of
-/// the threads' tiles, or none if the windows cannot be staged (the block
-/// is then left as it is).
+/// The GPU schedule of a convolution's block (`blockOps`, the root of
+/// tiling first) with shared-memory tiles: the block's threads copy the
+/// taps' input window (and weights) into shared memory, then each computes
+/// its register tile from them. When the windows of all the block's input
+/// channels fit, once, with the epilogue in the threads' tiles; otherwise
+/// (dense convolutions) a chunk of input channels at a time, each thread
+/// accumulating into the block's output tile, with the bias before the
+/// chunks and the epilogue after them running over the threads too.
+/// Returns the ops of the threads' tiles, or none if the windows cannot be
+/// staged (the block is then left as it is).
 FailureOr<SmallVector<Operation *>>
-stageDenseBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
-                const ConvTiles &tiles, const Machine &machine) {
+stageBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
+           const ConvTiles &tiles, ConvKind kind, const Machine &machine) {
   auto *convIt = llvm::find_if(
       blockOps, [](Operation *op) { return getConvKind(op).has_value(); });
   if (convIt == blockOps.end())
@@ -652,11 +674,21 @@ stageDenseBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
     elements += ShapedType::getNumElements(w.shape);
   int64_t chunk =
       chooseGpuChannelChunk(channels, elements / channels * 4, *machine.gpu);
-  if (!chunk)
+  if (!chunk || (kind != ConvKind::Dense && chunk != channels))
     return SmallVector<Operation *>{};
   int64_t threads = 1;
   for (auto [block, reg] : llvm::zip(tiles.block, tiles.reg))
     threads *= block / reg;
+  if (chunk == channels) {
+    FailureOr<SmallVector<Operation *>> inner = distributeCopies(
+        rewriter, stageWindows(rewriter, conv, *windows), threads, machine);
+    FailureOr<SmallVector<Operation *>> reg =
+        tileRegisters(rewriter, blockOps, tiles, kind, machine);
+    if (failed(inner) || failed(reg))
+      return failure();
+    llvm::append_range(*inner, *reg);
+    return inner;
+  }
 
   // The bias (or zero) the output starts from, and the epilogue.
   Operation *init = conv.getDpsInits()[0].getDefiningOp();
@@ -727,18 +759,12 @@ stageDenseBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   if (failed(chunkWindows))
     return failure();
 
-  SmallVector<Operation *> inner;
-  for (Operation *copy : stageWindows(rewriter, chunkConv, *chunkWindows)) {
-    ArrayRef<int64_t> shape =
-        cast<RankedTensorType>(copy->getResult(0).getType()).getShape();
-    llvm::SmallPtrSet<Operation *, 1> alone = {copy};
-    FailureOr<SmallVector<Operation *>> tiled =
-        tileAndFuse(rewriter, copy, alone, copyTiles(shape, threads),
-                    Level::Register, machine);
-    if (failed(tiled))
-      return failure();
-    llvm::append_range(inner, *tiled);
-  }
+  FailureOr<SmallVector<Operation *>> copies = distributeCopies(
+      rewriter, stageWindows(rewriter, chunkConv, *chunkWindows), threads,
+      machine);
+  if (failed(copies))
+    return failure();
+  SmallVector<Operation *> inner = *copies;
   FailureOr<SmallVector<Operation *>> convTile =
       tileRegisters(rewriter, {chunkConv}, tiles, ConvKind::Dense, machine);
   if (failed(convTile))
@@ -836,9 +862,9 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
   if (failed(block))
     return failure();
   // The untiled ops are dead now; the final clean-up erases them.
-  if (machine.gpu && kind == ConvKind::Dense) {
+  if (machine.gpu) {
     FailureOr<SmallVector<Operation *>> staged =
-        stageDenseBlock(rewriter, *block, tiles, machine);
+        stageBlock(rewriter, *block, tiles, kind, machine);
     if (failed(staged) || !staged->empty())
       return staged;
   }
