@@ -128,6 +128,10 @@ struct CudnnConv {
       fwd = perf[0].algo;
       workspaceBytes = perf[0].memory;
     }
+    if (found == 0) {
+      std::fprintf(stderr, "bench: cuDNN has no algorithm for this layer\n");
+      std::exit(1);
+    }
     workspace = std::make_unique<DeviceBuffer>((workspaceBytes + 3) / 4);
   }
   ~CudnnConv() {
