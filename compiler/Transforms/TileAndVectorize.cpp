@@ -538,14 +538,20 @@ FailureOr<SmallVector<TapWindow, 2>> tapWindows(RewriterBase &rewriter,
   return windows;
 }
 
+/// A tensor in the shared memory of a GPU block (bufferized in the
+/// workgroup memory space; convc-gpu-map-foralls makes it the kernel's).
+Value sharedBuffer(OpBuilder &b, Location loc, RankedTensorType type) {
+  return bufferization::AllocTensorOp::create(
+      b, loc, type, ValueRange{}, Value(), Value(),
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+}
+
 /// Copies each window into a buffer of the block's shared memory and makes
 /// its operands slices of the copy; returns the copies.
 SmallVector<Operation *> stageWindows(RewriterBase &rewriter,
                                       linalg::GenericOp conv,
                                       ArrayRef<TapWindow> windows) {
   Location loc = conv.getLoc();
-  auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
-                                              gpu::AddressSpace::Workgroup);
   SmallVector<Operation *> copies;
   rewriter.setInsertionPoint(conv);
   for (const TapWindow &w : windows) {
@@ -554,9 +560,8 @@ SmallVector<Operation *> stageWindows(RewriterBase &rewriter,
     Value box =
         tensor::ExtractSliceOp::create(rewriter, loc, w.source, w.offsets,
                                        foldResults(rewriter, w.shape), ones);
-    Value buffer = bufferization::AllocTensorOp::create(
-        rewriter, loc, RankedTensorType::get(w.shape, element), ValueRange{},
-        Value(), Value(), workgroup);
+    Value buffer =
+        sharedBuffer(rewriter, loc, RankedTensorType::get(w.shape, element));
     auto copy = linalg::CopyOp::create(rewriter, loc, box, buffer);
     copies.push_back(copy);
     for (size_t i = 0; i < w.operands.size(); ++i) {
@@ -921,13 +926,9 @@ void bandInSharedMemory(RewriterBase &rewriter, Operation *dwRoot,
       break;
     init = dps.getDpsInitOperand(0);
   }
-  auto type = cast<RankedTensorType>(init->get().getType());
   rewriter.setInsertionPoint(init->getOwner());
-  auto band = bufferization::AllocTensorOp::create(
-      rewriter, init->getOwner()->getLoc(), type, ValueRange{}, Value(),
-      Value(),
-      gpu::AddressSpaceAttr::get(rewriter.getContext(),
-                                 gpu::AddressSpace::Workgroup));
+  Value band = sharedBuffer(rewriter, init->getOwner()->getLoc(),
+                            cast<RankedTensorType>(init->get().getType()));
   rewriter.modifyOpInPlace(init->getOwner(), [&] { init->set(band); });
 }
 
