@@ -72,7 +72,10 @@ void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
 
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
-  pm.addPass(createImplicitGemmPass());
+  ImplicitGemmPassOptions gemm;
+  if (options.target == Target::Cpu)
+    gemm.maxTapsPerOp = kMaxTapsPerStep;
+  pm.addPass(createImplicitGemmPass(gemm));
   pm.addPass(createCanonicalizerPass());
   TileAndVectorizePassOptions tiling;
   if (options.target == Target::Cpu) {

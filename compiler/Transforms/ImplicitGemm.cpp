@@ -148,10 +148,12 @@ Value packDenseKernel(OpBuilder &b, Location loc, Value w) {
 }
 
 /// Rewrites `conv` (dense: linalg.conv_2d_nchw_fchw; depthwise:
-/// linalg.depthwise_conv_2d_nchw_chw) as a tap-sum generic.
+/// linalg.depthwise_conv_2d_nchw_chw) as a tap-sum generic, or, for a dense
+/// kernel of more than `maxTaps` taps, a chain of them, one per kernel row,
+/// each accumulating onto the one before.
 LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
                               ConvKind kind, ArrayRef<int64_t> strides,
-                              ArrayRef<int64_t> dilations) {
+                              ArrayRef<int64_t> dilations, int64_t maxTaps) {
   Location loc = conv.getLoc();
   Value x = conv.getDpsInputs()[0], w = conv.getDpsInputs()[1];
   Value init = conv.getDpsInits()[0];
@@ -184,35 +186,46 @@ LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
 
   if (dense)
     w = packDenseKernel(rewriter, loc, w);
-  SmallVector<Value> operands;
-  SmallVector<AffineMap> maps;
-  for (int64_t i = 0; i < kh; ++i) {
-    for (int64_t j = 0; j < kw; ++j) {
-      operands.push_back(slice(rewriter, loc, x,
-                               {0, 0, i * dilations[0], j * dilations[1]},
-                               {n, c, oh, ow}, {1, 1, strides[0], strides[1]},
-                               {n, c, oh, ow}));
-      if (dense)
-        operands.push_back(slice(rewriter, loc, w, {0, i, j, 0}, {c, 1, 1, f},
-                                 {1, 1, 1, 1}, {c, f}));
-      else
-        operands.push_back(
-            slice(rewriter, loc, w, {0, i, j}, {c, 1, 1}, {1, 1, 1}, {c}));
-      maps.push_back(xMap);
-      maps.push_back(wMap);
-    }
-  }
-  maps.push_back(outMap);
   SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
   if (dense)
     iters.insert(iters.begin() + 1, utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{outType}, operands, ValueRange{init}, maps,
-      iters, [](OpBuilder &b, Location l, ValueRange args) {
-        tapSumBody(b, l, args);
-      });
-  setConvKind(generic, kind);
-  rewriter.replaceOp(conv, generic.getResults());
+  // Kernel rows [first, last) as one generic accumulating onto `acc`.
+  auto rows = [&](int64_t first, int64_t last, Value acc) {
+    SmallVector<Value> operands;
+    SmallVector<AffineMap> maps;
+    for (int64_t i = first; i < last; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        operands.push_back(slice(
+            rewriter, loc, x, {0, 0, i * dilations[0], j * dilations[1]},
+            {n, c, oh, ow}, {1, 1, strides[0], strides[1]}, {n, c, oh, ow}));
+        if (dense)
+          operands.push_back(slice(rewriter, loc, w, {0, i, j, 0}, {c, 1, 1, f},
+                                   {1, 1, 1, 1}, {c, f}));
+        else
+          operands.push_back(
+              slice(rewriter, loc, w, {0, i, j}, {c, 1, 1}, {1, 1, 1}, {c}));
+        maps.push_back(xMap);
+        maps.push_back(wMap);
+      }
+    }
+    maps.push_back(outMap);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType}, operands, ValueRange{acc}, maps,
+        iters, [](OpBuilder &b, Location l, ValueRange args) {
+          tapSumBody(b, l, args);
+        });
+    setConvKind(generic, kind);
+    return generic->getResult(0);
+  };
+  Value result;
+  if (dense && maxTaps > 0 && kh * kw > maxTaps) {
+    result = init;
+    for (int64_t i = 0; i < kh; ++i)
+      result = rows(i, i + 1, result);
+  } else {
+    result = rows(0, kh, init);
+  }
+  rewriter.replaceOp(conv, result);
   return success();
 }
 
@@ -223,12 +236,14 @@ SmallVector<int64_t> attrValues(DenseIntElementsAttr attr) {
 
 template <typename ConvOp, ConvKind kind>
 struct TapSum : OpRewritePattern<ConvOp> {
-  using OpRewritePattern<ConvOp>::OpRewritePattern;
+  TapSum(MLIRContext *ctx, int64_t maxTaps)
+      : OpRewritePattern<ConvOp>(ctx), maxTaps(maxTaps) {}
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
     return rewriteAsTapSum(rewriter, op, kind, attrValues(op.getStrides()),
-                           attrValues(op.getDilations()));
+                           attrValues(op.getDilations()), maxTaps);
   }
+  int64_t maxTaps;
 };
 
 template <typename PoolOp, typename CombineOp>
@@ -244,11 +259,14 @@ struct TapWindow : OpRewritePattern<PoolOp> {
 
 struct ImplicitGemmPass
     : convc::impl::ImplicitGemmPassBase<ImplicitGemmPass> {
+  using ImplicitGemmPassBase::ImplicitGemmPassBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<TapSum<linalg::Conv2DNchwFchwOp, ConvKind::Dense>,
-                 TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>,
-                 TapWindow<linalg::PoolingNchwMaxOp, arith::MaximumFOp>,
+                 TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>>(
+        &getContext(), maxTapsPerOp);
+    patterns.add<TapWindow<linalg::PoolingNchwMaxOp, arith::MaximumFOp>,
                  TapWindow<linalg::PoolingNchwSumOp, arith::AddFOp>>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -101,7 +101,17 @@ def ImplicitGemmPass : Pass<"convc-implicit-gemm"> {
     `linalg.pooling_nchw_max` and `linalg.pooling_nchw_sum` become the same
     form without weights (`convc.conv = "pool"`): the maximum or sum of the
     window taps' views, onto the accumulator.
+
+    With `max-taps-per-op`, a dense kernel of more taps (7x7) becomes a
+    chain of such generics, one per kernel row, each accumulating onto the
+    one before: the CPU schedule then runs one reduction loop per row, whose
+    body LLVM keeps in registers (one body of 49 taps it spills).
   }];
+  let options = [
+    Option<"maxTapsPerOp", "max-taps-per-op", "int64_t", "0",
+           "Split dense kernels of more taps into one generic per kernel "
+           "row (0: never)">,
+  ];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 

@@ -93,23 +93,42 @@ bool isEpilogueOf(linalg::GenericOp op, Value producer) {
   return true;
 }
 
-/// The shape the cost model sees.
+/// The tap-sum generic `conv` accumulates onto, if it is one of a chain
+/// (a large kernel split into one generic per kernel row).
+linalg::GenericOp previousInChain(linalg::GenericOp conv) {
+  auto prev = conv.getDpsInits()[0].getDefiningOp<linalg::GenericOp>();
+  if (!prev || getConvKind(prev) != getConvKind(conv) || !prev->hasOneUse())
+    return {};
+  return prev;
+}
+
+/// Whether another tap-sum generic of a chain accumulates onto `conv`.
+bool continuesInChain(linalg::GenericOp conv) {
+  if (!conv->hasOneUse())
+    return false;
+  auto next = dyn_cast<linalg::GenericOp>(*conv->user_begin());
+  return next && previousInChain(next) == conv;
+}
+
+/// The shape the cost model sees (of the whole chain that ends in `conv`).
 ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
   SmallVector<int64_t> r = conv.getStaticLoopRanges();
   // Dense (n, c, f, oh, ow) or depthwise (n, c, oh, ow).
   ConvShape s = kind == ConvKind::Dense
                     ? ConvShape{kind, r[0], r[2], r[3], r[4], r[1], 0, 0, 0}
                     : ConvShape{kind, r[0], r[1], r[2], r[3], 1, 0, 0, 0};
-  s.taps = kind == ConvKind::Pool ? conv.getNumDpsInputs()
-                                  : conv.getNumDpsInputs() / 2;
   llvm::SmallDenseSet<int64_t> rowOffsets;
-  for (Value in : conv.getDpsInputs()) {
-    // The input's views are 4-D; the kernel's slices have lower rank.
-    auto view = in.getDefiningOp<tensor::ExtractSliceOp>();
-    if (!view || view.getType().getRank() != 4)
-      continue;
-    rowOffsets.insert(view.getStaticOffsets()[2]);
-    s.inputWidth = view.getSourceType().getDimSize(3);
+  for (linalg::GenericOp op = conv; op; op = previousInChain(op)) {
+    s.taps += kind == ConvKind::Pool ? op.getNumDpsInputs()
+                                     : op.getNumDpsInputs() / 2;
+    for (Value in : op.getDpsInputs()) {
+      // The input's views are 4-D; the kernel's slices have lower rank.
+      auto view = in.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!view || view.getType().getRank() != 4)
+        continue;
+      rowOffsets.insert(view.getStaticOffsets()[2]);
+      s.inputWidth = view.getSourceType().getDimSize(3);
+    }
   }
   s.kernelRows = std::max<int64_t>(1, rowOffsets.size());
   return s;
@@ -354,13 +373,20 @@ struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
-/// Adds `op` and its epilogue to `fusable`: the accumulator's initial value
-/// (a bias broadcast or fill) and the chain of element-wise consumers.
+/// Adds `op` and its epilogue to `fusable`: the generics of its chain, the
+/// accumulator's initial value (a bias broadcast or fill) and the chain of
+/// element-wise consumers.
 /// Returns the last op of the chain, the root of tiling.
 Operation *withEpilogue(linalg::GenericOp op,
                         llvm::SmallPtrSetImpl<Operation *> &fusable) {
   fusable.insert(op);
-  if (Operation *init = op.getDpsInits()[0].getDefiningOp())
+  linalg::GenericOp first = op;
+  for (linalg::GenericOp prev = previousInChain(op); prev;
+       prev = previousInChain(prev)) {
+    fusable.insert(prev);
+    first = prev;
+  }
+  if (Operation *init = first.getDpsInits()[0].getDefiningOp())
     if (isa<linalg::BroadcastOp, linalg::FillOp>(init))
       fusable.insert(init);
   Operation *root = op;
@@ -425,23 +451,28 @@ tileRegisters(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
       failed(putChannelsInLanes(rewriter, inner)))
     return failure();
 
-  // The reduction over input channels, one channel per step: the register
-  // tile of accumulators stays live across the loop.
-  auto *it = llvm::find_if(
-      inner, [](Operation *op) { return getConvKind(op).has_value(); });
-  if (it == inner.end())
+  // The reduction over input channels, one channel per step (a loop per
+  // generic of a chain): the register tile of accumulators stays live
+  // across the loops.
+  bool any = false;
+  for (Operation *&op : inner) {
+    if (!getConvKind(op))
+      continue;
+    any = true;
+    auto tiledConv = cast<TilingInterface>(op);
+    scf::SCFTilingOptions reduction;
+    reduction.setTileSizes(foldResults(rewriter, {0, 1}));
+    reduction.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(tiledConv);
+    FailureOr<scf::SCFTilingResult> r =
+        scf::tileUsingSCF(rewriter, tiledConv, reduction);
+    if (failed(r))
+      return failure();
+    rewriter.replaceOp(tiledConv, r->replacements);
+    op = r->tiledOps.back();
+  }
+  if (!any)
     return failure();
-  auto tiledConv = cast<TilingInterface>(*it);
-  scf::SCFTilingOptions reduction;
-  reduction.setTileSizes(foldResults(rewriter, {0, 1}));
-  reduction.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(tiledConv);
-  FailureOr<scf::SCFTilingResult> r =
-      scf::tileUsingSCF(rewriter, tiledConv, reduction);
-  if (failed(r))
-    return failure();
-  rewriter.replaceOp(tiledConv, r->replacements);
-  *it = r->tiledOps.back();
   return inner;
 }
 
@@ -1122,9 +1153,11 @@ struct TileAndVectorizePass
     getOperation()->walk([&](linalg::GenericOp op) {
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
         return;
-      if (getConvKind(op))
-        convs.push_back(op);
-      else if (!machine.gpu && isLinearLayer(op))
+      if (getConvKind(op)) {
+        // A chain is scheduled from its last generic.
+        if (!continuesInChain(op))
+          convs.push_back(op);
+      } else if (!machine.gpu && isLinearLayer(op))
         linears.push_back(op);
     });
     SmallVector<Operation *> toVectorize;
