@@ -222,7 +222,8 @@ def compile_layers(layers, work, flags):
 
 
 def link_harness(source, objects, libs, work):
-    """Builds bench/SOURCE with the layers' objects and convc's runtime."""
+    """Builds bench/SOURCE with the layers' objects and convc's runtime (and
+    $CONVC_LINK_FLAGS, which a sanitizer build's runtime needs)."""
     harness = os.path.join(work, os.path.splitext(source)[0])
     subprocess.run([CLANG, "-O2", "-march=native", "-ffp-contract=fast",
                     "-std=c++20", "-I", work,
@@ -230,7 +231,8 @@ def link_harness(source, objects, libs, work):
                     os.path.join(ROOT, "bench", source)] + objects +
                    [os.path.join(BUILD, "lib", "libconvc_runtime.a"),
                     "/usr/lib/x86_64-linux-gnu/libstb.a"] + libs +
-                   ["-lm", "-o", harness], check=True)
+                   ["-lm", "-o", harness] +
+                   os.environ.get("CONVC_LINK_FLAGS", "").split(), check=True)
     return harness
 
 

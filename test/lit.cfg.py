@@ -35,10 +35,19 @@ config.substitutions.append(
 config.environment["CONVC"] = os.path.join(config.convc_obj_root, "bin", "convc")
 
 # CUDA: ptxas checks every PTX convc writes; GPU execution needs a driver.
-cuda_bin = os.path.join(os.environ.get("CUDA_PATH", "/usr/local/cuda"), "bin")
+cuda_root = os.environ.get("CUDA_PATH", "/usr/local/cuda")
+cuda_bin = os.path.join(cuda_root, "bin")
 if os.path.exists(os.path.join(cuda_bin, "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", os.path.join(cuda_bin, "ptxas")))
+# The GPU benchmark harness links cuDNN (bench/cuda_harness.cpp) and runs
+# with the build under test.
+if os.path.exists(os.path.join(cuda_root, "include", "cudnn.h")):
+    config.available_features.add("cudnn")
+config.substitutions.append(
+    ("%bench", os.path.join(config.convc_src_root, "bench")))
+config.substitutions.append(("%convc_obj_root", config.convc_obj_root))
+config.environment["CONVC_LINK_FLAGS"] = config.convc_link_flags
 try:
     import ctypes
     cuda = ctypes.CDLL("libcuda.so.1")
