@@ -114,9 +114,17 @@ LogicalResult mapBlocks(RewriterBase &rewriter, scf::ForallOp forall) {
   // The block id, delinearized: linear_dim_0 varies fastest.
   rewriter.setInsertionPoint(terminator);
   ArrayAttr mapping = *forall.getMapping();
-  SmallVector<int64_t> order(trips->size());
-  for (auto [dim, attr] : llvm::enumerate(mapping))
-    order[linearDim(attr)] = dim;
+  SmallVector<int64_t> order(trips->size(), -1);
+  for (auto [dim, attr] : llvm::enumerate(mapping)) {
+    int64_t linear = linearDim(attr);
+    if (linear < 0 || linear >= static_cast<int64_t>(order.size()) ||
+        order[linear] != -1) {
+      rewriter.eraseOp(launch);
+      return forall.emitError(
+          "convc: a thread-block loop must use distinct linear block ids");
+    }
+    order[linear] = dim;
+  }
   SmallVector<Value> ivs(trips->size());
   Value rest = launch.getBlockIds().x;
   SmallVector<OpFoldResult> lbs = forall.getMixedLowerBound(),

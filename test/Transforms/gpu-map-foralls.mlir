@@ -119,3 +119,16 @@ func.func @band(%in: memref<64xf32>, %out: memref<64xf32>) {
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }
+
+// -----
+
+func.func @not_linear(%out: memref<64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  // expected-error @below {{convc: a thread-block loop must use distinct linear block ids}}
+  scf.forall (%blk) in (2) {
+    scf.forall (%t) in (32) {
+      memref.store %zero, %out[%t] : memref<64xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
