@@ -95,9 +95,14 @@ struct GpuDesc {
   int64_t minThreadsPerBlock = 64;
   /// Output values one thread accumulates in registers, at most.
   int64_t accumulators = 16;
-  /// Threads each multiprocessor should have resident, to hide memory
-  /// latency (8 warps); register tiles shrink to give a small layer these.
-  int64_t threadsPerMultiprocessor = 256;
+  /// Threads each multiprocessor should at least have (2 warps); register
+  /// tiles shrink to give a small layer these. Few: a thread's tile of
+  /// c x p outputs reads c + p values from shared memory per c x p FMAs,
+  /// and a multiprocessor serves 32 shared-memory reads per cycle against
+  /// 128 FMAs, so 1 x 4 tiles would be bound at a fifth of the FMA rate,
+  /// 4 x 4 ones at half; latency is hidden by each thread's 16 independent
+  /// accumulations rather than by more warps.
+  int64_t threadsPerMultiprocessor = 64;
   /// Shared memory a block may use without opting in to more.
   int64_t sharedBytes = 48 * 1024;
   int64_t maxThreadsPerBlock = 1024;

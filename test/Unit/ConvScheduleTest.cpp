@@ -154,22 +154,33 @@ TEST(GpuConvSchedule, TilesDivideAndFitTheBlock) {
 }
 
 TEST(GpuConvSchedule, ResNetLayerOnH100) {
-  // 64 -> 64, 3x3 on 56x56 (200704 outputs) on 132 multiprocessors that
-  // want 256 threads each (33792): 4 channels x 4 pixels per thread gives
-  // 12544 threads, 2 x 4 gives 25088, 1 x 4 gives 50176. A row is 14
-  // threads; 8 output channels make 112 threads (128 wanted), so 448
-  // blocks of 8 channels x one row, more than two per multiprocessor.
+  // 64 -> 64, 3x3 on 56x56 (200704 outputs): 4 channels x 4 pixels per
+  // thread gives 12544 threads, 95 per multiprocessor (132 on sm_90), more
+  // than the 64 wanted. A row is 14 threads; 8 along the output channels
+  // make 112 threads (128 wanted), so blocks of 32 channels x one row: 112
+  // blocks, fewer than two per multiprocessor, but 4 channels would leave
+  // 56 threads, fewer than 64.
   GpuDesc gpu = describeGpu("sm_90");
   EXPECT_EQ(gpu.multiprocessors, 132);
   ConvTiles t =
       chooseGpuConvTiles({ConvKind::Dense, 1, 64, 56, 56, 64, 9, 3, 58}, gpu);
-  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 1, 1, 4}));
-  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 8, 1, 56}));
-  // Such a block stages, per input channel, 3 x 58 input pixels and 8 x 9
-  // weights (984 bytes): 24 channels fit half of 48 KiB; 16 divide 64.
-  EXPECT_EQ(chooseGpuChannelChunk(64, 984, gpu), 16);
-  EXPECT_EQ(chooseGpuChannelChunk(3, 984, gpu), 3);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 4, 1, 4}));
+  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 32, 1, 56}));
+  // Such a block stages, per input channel, 3 x 58 input pixels and 9 x 32
+  // weights (1848 bytes): 13 channels fit half of 48 KiB; 8 divide 64.
+  EXPECT_EQ(chooseGpuChannelChunk(64, 1848, gpu), 8);
+  EXPECT_EQ(chooseGpuChannelChunk(3, 1848, gpu), 3);
   EXPECT_EQ(chooseGpuChannelChunk(64, 30000, gpu), 0);
+}
+
+TEST(GpuConvSchedule, SmallLayerShrinksRegisterTiles) {
+  // 512 -> 512 on 7x7 (25088 outputs): 7 has no divisor up to 4 but 1, so
+  // a thread's row is one pixel, times 16 channels: 1568 threads, 12 per
+  // multiprocessor. 8 channels give 3136, 4 give 6272, 2 give 12544, the
+  // first at least 64 per multiprocessor (8448 in all).
+  ConvTiles t = chooseGpuConvTiles(
+      {ConvKind::Dense, 1, 512, 7, 7, 512, 9, 3, 9}, describeGpu("sm_90"));
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 2, 1, 1}));
 }
 
 TEST(GpuConvSchedule, LargeLayerKeepsFullRegisterTiles) {
