@@ -95,13 +95,15 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
 }
 
 /// Bufferizes with identity layouts at the function boundary, turns the
-/// returned buffers into output arguments, and frees every temporary.
+/// returned buffers into output arguments (allocated in the returned shape,
+/// so that none is copied), and frees every temporary.
 static void addBufferization(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createPadInPlacePass());
   addPipeline(pm, "eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries "
-                  "function-boundary-type-conversion=identity-layout-map},"
-                  "buffer-results-to-out-params{hoist-static-allocs "
+                  "function-boundary-type-conversion=identity-layout-map}");
+  pm.addNestedPass<func::FuncOp>(createAllocReturnedShapePass());
+  addPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "
                   "modify-public-functions},"
                   "canonicalize,cse,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref");

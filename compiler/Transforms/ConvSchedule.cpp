@@ -170,6 +170,18 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     }
     t.block = {1, fb, ohb, 0};
     t.reg = {1, fr, 1, owr};
+    // A single row (a 1x1 convolution over flattened pixels): blocks of
+    // pixels whose input fits a quarter of L2, at least 4 per thread (the
+    // threads finish together), their count a multiple of the threads'.
+    if (s.oh == 1 && s.ow > owr) {
+      int64_t pixels = std::max<int64_t>(
+          owr, std::min(cpu.l2Bytes / 4 / std::max<int64_t>(1, s.c * 4),
+                        s.ow / (4 * cpu.threads)));
+      int64_t owb = largestDivisor(s.ow, pixels, owr);
+      while (owb > owr && otherBlocks * (s.ow / owb) % cpu.threads != 0)
+        owb = largestDivisor(s.ow, owb - 1, owr);
+      t.block[3] = owb;
+    }
     return t;
   }
   // Depthwise and pooling: one channel at a time, several rows of

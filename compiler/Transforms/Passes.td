@@ -17,6 +17,19 @@ def MemrefCopyToLinalgPass : Pass<"convc-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def AllocReturnedShapePass : Pass<"convc-alloc-returned-shape", "::mlir::func::FuncOp"> {
+  let summary = "Allocate a returned buffer in the shape the function returns";
+  let description = [{
+    Input: bufferized IR. A function result that is a reshaped view of an
+    allocation (`memref.expand_shape` of a `memref.collapse_shape` of a
+    `memref.alloc`, one reassociation) is allocated in the returned shape
+    instead; the computation writes into a view of it. Then
+    `buffer-results-to-out-params` makes the caller's buffer the
+    allocation, where it would have copied the view into it.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
   let summary = "Copy buffers as loops of vector copies (CPU)";
   let description = [{
@@ -124,8 +137,11 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
     add), is tiled into an `scf.forall` over cache blocks and an `scf.for`
     over register tiles (sizes from convc's cost model of the CPU described
     by the options), the reduction over input channels is a loop of single
-    steps, and every op of the innermost tile is vectorized. Output: vector
-    ops on tensors inside the loops; the rest of the function is unchanged.
+    steps, and every op of the innermost tile is vectorized. A 1x1
+    convolution whose result is not padded for the next layer runs over its
+    pixels flattened into one row (whole vectors per row of the tile).
+    Output: vector ops on tensors inside the loops; the rest of the
+    function is unchanged.
 
     With `gpu-arch`, the two loops are `scf.forall`s mapped to thread blocks
     and to the threads of a block (linear ids, innermost loop fastest), with

@@ -58,6 +58,12 @@ GRID = [
     ([2, 4, 40, 34], [
         "out=4, kernel=3, stride=2, pad=1, groups=4",
     ]),
+    # 1x1 convolutions run over flattened pixels (784 per image here, in
+    # several blocks of rows of whole vectors).
+    ([2, 24, 28, 28], [
+        "out=40, kernel=1",
+        "out=16, kernel=1, bias=false",
+    ]),
     ([1, 1, 1, 1], [
         "out=3, kernel=1",
         "out=2, kernel=3, pad=1",

@@ -105,6 +105,20 @@ TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
   EXPECT_EQ(t.block[2], 16);
 }
 
+TEST(ConvSchedule, FlattenedPixelsSplitIntoBlocks) {
+  // A 1x1 convolution over 56 x 56 pixels as one row of 3136: rows of 32
+  // pixels (two whole 16-lane vectors) x 12 channels (24 accumulators), and
+  // for 2 threads blocks of at most 3136 / 8 = 392 pixels that are a
+  // multiple of 32: 224 (14 blocks).
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  ConvTiles t =
+      chooseConvTiles({ConvKind::Dense, 1, 144, 1, 3136, 24, 1, 1, 3136}, cpu);
+  EXPECT_EQ(t.lanes, ConvLanes::Width);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 12, 1, 32}));
+  EXPECT_EQ(t.block[3], 224);
+}
+
 TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
   ConvTiles t = chooseConvTiles(
       {ConvKind::Depthwise, 1, 144, 56, 56, 1, 9, 3, 58}, avx512());
