@@ -649,6 +649,21 @@ FailureOr<SmallVector<TapWindow, 2>> tapWindows(RewriterBase &rewriter,
   return windows;
 }
 
+/// Makes `conv`'s operands of window `w` the same slices of `box`, a copy
+/// of the window (of its shape, the taps at their offsets within it).
+void readTapsFrom(RewriterBase &rewriter, linalg::GenericOp conv,
+                  const TapWindow &w, Value box) {
+  for (auto [operand, within] : llvm::zip(w.operands, w.within)) {
+    auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
+    Value tap = tensor::ExtractSliceOp::create(
+        rewriter, conv.getLoc(), slice.getType(), box,
+        foldResults(rewriter, within), slice.getMixedSizes(),
+        slice.getMixedStrides());
+    OpOperand *target = operand;
+    rewriter.modifyOpInPlace(conv, [&] { target->set(tap); });
+  }
+}
+
 /// A tensor in the shared memory of a GPU block (bufferized in the
 /// workgroup memory space; convc-gpu-map-foralls makes it the kernel's).
 Value sharedBuffer(OpBuilder &b, Location loc, RankedTensorType type) {
@@ -675,15 +690,7 @@ SmallVector<Operation *> stageWindows(RewriterBase &rewriter,
         sharedBuffer(rewriter, loc, RankedTensorType::get(w.shape, element));
     auto copy = linalg::CopyOp::create(rewriter, loc, box, buffer);
     copies.push_back(copy);
-    for (size_t i = 0; i < w.operands.size(); ++i) {
-      OpOperand *operand = w.operands[i];
-      auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
-      Value staged = tensor::ExtractSliceOp::create(
-          rewriter, loc, slice.getType(), copy.getResult(0),
-          foldResults(rewriter, w.within[i]), slice.getMixedSizes(),
-          slice.getMixedStrides());
-      rewriter.modifyOpInPlace(conv, [&] { operand->set(staged); });
-    }
+    readTapsFrom(rewriter, conv, w, copy.getResult(0));
   }
   return copies;
 }
@@ -952,15 +959,7 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
                               sourceType.getElementType()),
         plane, pad.getMixedLowPad(), pad.getMixedHighPad(), constant,
         /*nofold=*/true);
-    for (size_t i = 0; i < w.operands.size(); ++i) {
-      OpOperand *operand = w.operands[i];
-      auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
-      Value tap = tensor::ExtractSliceOp::create(
-          rewriter, loc, slice.getType(), local,
-          foldResults(rewriter, w.within[i]), slice.getMixedSizes(),
-          slice.getMixedStrides());
-      rewriter.modifyOpInPlace(conv, [&] { operand->set(tap); });
-    }
+    readTapsFrom(rewriter, conv, w, local);
   }
 }
 
