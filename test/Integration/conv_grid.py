@@ -64,6 +64,16 @@ GRID = [
         "out=40, kernel=1",
         "out=16, kernel=1, bias=false",
     ]),
+    # Kernels too large for half of L2 in one cache block: each block's
+    # filters are packed together (a blocked constant), channels in lanes,
+    # output channels broadcast, and a 7x7 kernel's chain of rows.
+    ([1, 256, 6, 5], [
+        "out=64, kernel=3, pad=1",
+        "out=72, kernel=3, stride=2, pad=1, bias=false",
+    ]),
+    ([1, 64, 9, 8], [
+        "out=96, kernel=7, pad=3",
+    ]),
     ([1, 1, 1, 1], [
         "out=3, kernel=1",
         "out=2, kernel=3, pad=1",
@@ -115,7 +125,11 @@ def main():
             k, s = pair(a["kernel"]), pair(a.get("stride", 1))
             d, g = pair(a.get("dilation", 1)), a.get("groups", 1)
             p = pads(a.get("pad", 0), k, d, s, shape[2:])
-            w = r.standard_normal((a["out"], shape[1] // g) + k).astype(np.float32)
+            # Scaled by the fan-in as in trained networks: outputs of the
+            # order of the inputs, whatever the length of the sums.
+            fan = shape[1] // g * k[0] * k[1]
+            w = (r.standard_normal((a["out"], shape[1] // g) + k) /
+                 np.sqrt(fan)).astype(np.float32)
             weights[f"c{i}.weight"] = w
             b = None
             if a.get("bias", True):
