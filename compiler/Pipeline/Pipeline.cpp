@@ -166,14 +166,18 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// runtime (`use-generic-functions`), which keeps large ones from one
 /// inference to the next and, in a CUDA process, allocates memory the GPU
 /// can read. A CUDA host also launches kernels. Each layer's loop nests (or
-/// kernel launches) are bracketed by the runtime's per-layer timers.
-static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp) {
+/// kernel launches) are bracketed by the runtime's per-layer timers. With
+/// `maskLanes`, rows that end in part of a register are read and written
+/// as masked registers of that many lanes.
+static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
+                            int64_t maskLanes = 0) {
   pm.addPass(createProfileLayersPass());
   addPipeline(pm, openmp ? "scf-forall-to-parallel,convert-scf-to-openmp"
                          : "scf-forall-to-for");
   addPipeline(pm, "fold-memref-alias-ops,"
-                  "convert-vector-to-scf{full-unroll=true},"
-                  "func.func(convert-linalg-to-loops),lower-affine,"
+                  "convert-vector-to-scf{full-unroll=true}");
+  pm.addPass(createMaskPartialVectorsPass({maskLanes}));
+  addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-vector-to-llvm{vector-contract-lowering="
                   "outerproduct},"
                   "expand-strided-metadata,lower-affine");
@@ -217,7 +221,11 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
     addBufferization(pm);
     pm.addPass(createVectorizeCopiesPass());
     pm.addPass(createCanonicalizerPass());
-    addHostLowering(pm, /*cuda=*/false, /*openmp=*/true);
+    // Rows ending in part of a register: masked on CPUs with mask
+    // registers (AVX-512).
+    CpuDesc cpu = describeCpu(options.cpu);
+    addHostLowering(pm, /*cuda=*/false, /*openmp=*/true,
+                    cpu.vectorBits >= 512 ? cpu.vectorBits / 32 : 0);
     return;
   }
 }

@@ -46,6 +46,30 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def MaskPartialVectorsPass : Pass<"convc-mask-partial-vectors"> {
+  let summary = "Transfer rows that end in part of a register as masked "
+                "transfers of whole registers (AVX-512)";
+  let description = [{
+    Input: 1-D `vector.transfer_read` / `vector.transfer_write` ops on
+    memrefs (after `convert-vector-to-scf{full-unroll=true}`). A row of n
+    elements whose last, partial register would take LLVM several pieces
+    (a 14-pixel row on 16 lanes: a load of 8, one of 4 and one of 2, then
+    two inserts) becomes a transfer of whole registers whose last one is
+    masked to the row (one `vmovups` with a mask register); the row
+    is extracted from the wide vector or inserted into it. Only rows with
+    unit stride in memory, in bounds and without a mask of their own; only
+    when `lanes` (elements of the type per register, 32-bit) is set: on
+    CPUs with mask registers.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "0",
+           "32-bit elements per vector register (0: leave transfers as they are)">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::ub::UBDialect"];
+}
+
 def ProfileLayersPass : Pass<"convc-profile-layers", "::mlir::ModuleOp"> {
   let summary = "Time each layer of the model function";
   let description = [{
