@@ -212,7 +212,7 @@ def compile_layers(layers, work, flags):
         objects.append(obj)
         if len(steps) == 1:
             steps.append(steps[0])
-        entries.append(f'{{"{name}", &convc_bench_{name}, "{wfile}", {kind}, '
+        entries.append(f'{{"{name}", &convc_bench_{name}, "{name}.safetensors", {kind}, '
                        f'{{{steps[0]}, {steps[1]}}}, {gflop:.9f}}}')
     with open(os.path.join(work, "layers.inc"), "w") as f:
         for layer in layers:
@@ -246,7 +246,7 @@ def bench_layers(layers, thread_counts, args, work):
     for t in thread_counts:
         env = dict(os.environ, OMP_NUM_THREADS=str(t))
         out = subprocess.run([harness, str(args.reps)], env=env, check=True,
-                             capture_output=True, text=True).stdout
+                             cwd=work, capture_output=True, text=True).stdout
         for line in out.splitlines():
             r = json.loads(line)
             if "peak_gflops" in r:
@@ -268,19 +268,24 @@ def bench_layers(layers, thread_counts, args, work):
     return rows
 
 
-def bench_gpu_layers(layers, arch, args, work):
-    """Rows for the layers compiled for an NVIDIA GPU, beside cuDNN."""
+def build_gpu_harness(layers, arch, work):
+    """Compiles the layers for an NVIDIA GPU and links them with cuDNN;
+    returns the harness (it reads its weights from `work`)."""
     cuda = os.environ.get("CUDA_PATH", "/usr/local/cuda")
     objects = compile_layers(layers, work, ["--target=cuda",
                                             f"--gpu-arch={arch}"])
-    harness = link_harness(
+    return link_harness(
         "cuda_harness.cpp", objects,
         ["-Wno-deprecated-declarations", "-I", os.path.join(cuda, "include"),
          "-L", os.path.join(cuda, "lib64"),
          "-Wl,-rpath," + os.path.join(cuda, "lib64"), "-lcudnn", "-lcudart",
          "-ldl", "-lpthread"], work)
-    run = subprocess.run([harness, str(args.reps)], capture_output=True,
-                         text=True)
+
+
+def bench_gpu_layers(harness, arch, args, work):
+    """Rows for the layers compiled for an NVIDIA GPU, beside cuDNN."""
+    run = subprocess.run([harness, str(args.reps)], cwd=work,
+                         capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(run.stderr.strip() or f"bench: the harness failed ({run.returncode})")
     rows = []
@@ -340,15 +345,34 @@ def main():
     ap.add_argument("--gpu", default="", metavar="ARCH",
                     help="compile the layers for this NVIDIA GPU (sm_80, "
                     "sm_90) and run them beside cuDNN instead")
+    ap.add_argument("--work", default="", metavar="DIR",
+                    help="write the compiled layers and harness to DIR "
+                    "(default: a new temporary folder)")
+    ap.add_argument("--build-only", action="store_true",
+                    help="with --gpu and --work: compile and link, do not run "
+                    "(to run on another machine)")
+    ap.add_argument("--prebuilt", action="store_true",
+                    help="with --gpu and --work: run the harness a "
+                    "--build-only left there; needs neither convc nor CUDA's "
+                    "toolkit, only its libraries")
     args = ap.parse_args()
+    if (args.build_only or args.prebuilt) and not (args.gpu and args.work):
+        ap.error("--build-only and --prebuilt need --gpu and --work")
     layers = json.load(open(os.path.join(ROOT, "bench", "layers.json")))["layers"]
     only = set(filter(None, args.only.split(",")))
     layers = [l for l in layers if not only or l["name"] in only]
     models = [m for m in MODELS if not only or m in only]
     thread_counts = [int(x) for x in args.threads.split(",")]
-    work = tempfile.mkdtemp(prefix="convc-bench-")
+    work = os.path.abspath(args.work or tempfile.mkdtemp(prefix="convc-bench-"))
+    os.makedirs(work, exist_ok=True)
     if args.gpu:
-        rows = bench_gpu_layers(layers, args.gpu, args, work)
+        harness = os.path.join(work, "cuda_harness")
+        if not args.prebuilt:
+            harness = build_gpu_harness(layers, args.gpu, work)
+        if args.build_only:
+            print(f"bench: built {harness}")
+            return
+        rows = bench_gpu_layers(harness, args.gpu, args, work)
         if args.json:
             json.dump(rows, open(args.json, "w"), indent=1)
         return

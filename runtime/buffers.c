@@ -11,6 +11,11 @@
  *
  * In a process where a CUDA model has opened the driver, buffers are
  * managed memory (the host and the GPU both address it), else malloc's.
+ * A host buffer's header sits just before it; a managed buffer's lives in
+ * host memory, listed in `cache.managed`: the host writing a header inside
+ * the buffer moved its first pages to the host at every allocation and
+ * free, and the GPU's next access moved them back (a few hundred
+ * microseconds per layer on an H100).
  * Thread-safe: code inside OpenMP regions allocates too.
  *
  *===----------------------------------------------------------------------===*/
@@ -30,9 +35,10 @@ enum {
 /* Bytes kept at most; beyond this, freed buffers go back to the system. */
 static const size_t KEPT_LIMIT = (size_t)1 << 30;
 
-/* Stored just before every buffer. */
+/* Stored just before a host buffer; a managed one's is malloc'ed. */
 typedef struct header {
   void *base;      /* what malloc or the driver returned */
+  void *start;     /* the buffer handed out */
   size_t capacity; /* usable bytes from the buffer's start */
   int managed;
 } header;
@@ -42,15 +48,46 @@ static struct {
   header *kept[MAX_KEPT];
   size_t count;
   size_t bytes;
-} cache = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0};
+  header **managed; /* the headers of the managed buffers handed out */
+  size_t num_managed, managed_capacity;
+  int any_managed; /* set once, at the first managed buffer */
+} cache = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0, NULL, 0, 0, 0};
 
-static header *header_of(void *ptr) { return (header *)ptr - 1; }
+/* The header of a buffer handed out (the lock held where there are
+ * managed buffers). */
+static header *header_of(void *ptr) {
+  for (size_t i = cache.num_managed; i-- > 0;)
+    if (cache.managed[i]->start == ptr) {
+      header *h = cache.managed[i];
+      cache.managed[i] = cache.managed[--cache.num_managed];
+      return h;
+    }
+  return (header *)ptr - 1;
+}
+
+/* Lists a managed buffer as handed out (the lock held); 0 when out of
+ * memory. */
+static int hand_out(header *h) {
+  if (cache.num_managed == cache.managed_capacity) {
+    size_t n = cache.managed_capacity ? 2 * cache.managed_capacity : 64;
+    header **grown = realloc(cache.managed, n * sizeof *grown);
+    if (!grown)
+      return 0;
+    cache.managed = grown;
+    cache.managed_capacity = n;
+  }
+  cache.managed[cache.num_managed++] = h;
+  __atomic_store_n(&cache.any_managed, 1, __ATOMIC_RELEASE);
+  return 1;
+}
 
 static void release(header *h) {
-  if (h->managed)
+  if (h->managed) {
     convc_cuda_managed_free(h->base);
-  else
+    free(h);
+  } else {
     free(h->base);
+  }
 }
 
 /* A kept buffer of at least `size` bytes (at most a quarter more), aligned
@@ -62,18 +99,40 @@ static void *reuse(size_t size, size_t alignment, int managed) {
     header *h = cache.kept[i];
     if (h->managed == managed && h->capacity >= size &&
         h->capacity - size <= size / 4 &&
-        (uintptr_t)(h + 1) % alignment == 0 &&
+        (uintptr_t)h->start % alignment == 0 &&
         (best == cache.count || h->capacity < cache.kept[best]->capacity))
       best = i;
   }
   header *found = NULL;
-  if (best < cache.count) {
+  if (best < cache.count && (!managed || hand_out(cache.kept[best]))) {
     found = cache.kept[best];
     cache.kept[best] = cache.kept[--cache.count];
     cache.bytes -= found->capacity;
   }
   pthread_mutex_unlock(&cache.lock);
-  return found ? found + 1 : NULL;
+  return found ? found->start : NULL;
+}
+
+static void *allocate_managed(size_t size, size_t alignment) {
+  header *h = malloc(sizeof *h);
+  void *base = h ? convc_cuda_managed_alloc(size + alignment - 1) : NULL;
+  if (!base) {
+    free(h);
+    return NULL;
+  }
+  h->base = base;
+  h->start =
+      (void *)(((uintptr_t)base + alignment - 1) & ~(uintptr_t)(alignment - 1));
+  h->capacity = size;
+  h->managed = 1;
+  pthread_mutex_lock(&cache.lock);
+  int listed = hand_out(h);
+  pthread_mutex_unlock(&cache.lock);
+  if (!listed) {
+    release(h);
+    return NULL;
+  }
+  return h->start;
 }
 
 void *convc_buffer_alloc(size_t size, size_t alignment) {
@@ -89,30 +148,40 @@ void *convc_buffer_alloc(size_t size, size_t alignment) {
     if (kept)
       return kept;
   }
-  void *base = managed ? convc_cuda_managed_alloc(size + extra) : NULL;
-  managed = base != NULL;
-  if (!base)
-    base = malloc(size + extra);
+  if (managed) {
+    void *start = allocate_managed(size, alignment);
+    if (start)
+      return start;
+  }
+  void *base = malloc(size + extra);
   if (!base)
     return NULL;
   uintptr_t start = ((uintptr_t)base + sizeof(header) + alignment - 1) &
                     ~(uintptr_t)(alignment - 1);
-  header *h = header_of((void *)start);
+  header *h = (header *)start - 1;
   h->base = base;
+  h->start = (void *)start;
   h->capacity = size;
-  h->managed = managed;
+  h->managed = 0;
   return (void *)start;
 }
 
 void convc_buffer_free(void *ptr) {
   if (!ptr)
     return;
-  header *h = header_of(ptr);
-  if (!h->managed && h->capacity < SMALL) {
-    release(h);
+  /* Without managed buffers, small ones are freed without the lock. */
+  if (!__atomic_load_n(&cache.any_managed, __ATOMIC_ACQUIRE) &&
+      ((header *)ptr - 1)->capacity < SMALL) {
+    release((header *)ptr - 1);
     return;
   }
   pthread_mutex_lock(&cache.lock);
+  header *h = header_of(ptr);
+  if (!h->managed && h->capacity < SMALL) {
+    pthread_mutex_unlock(&cache.lock);
+    release(h);
+    return;
+  }
   int keep = cache.count < MAX_KEPT && cache.bytes + h->capacity <= KEPT_LIMIT;
   if (keep) {
     cache.kept[cache.count++] = h;

@@ -58,10 +58,11 @@ static struct {
                              void **, void **);
   CUresult (*cuStreamCreate)(CUstream *, unsigned);
   CUresult (*cuStreamSynchronize)(CUstream);
-  CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpy)(CUdeviceptr, CUdeviceptr, size_t);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUstream stream; /* every launch's, created at the first */
 } cu;
 
 static void record(convc_status_code code, const char *fmt, const char *a,
@@ -113,9 +114,9 @@ convc_status *convc_cuda_init(const char *library) {
       {(void **)&cu.cuLaunchKernel, "cuLaunchKernel"},
       {(void **)&cu.cuStreamCreate, "cuStreamCreate"},
       {(void **)&cu.cuStreamSynchronize, "cuStreamSynchronize"},
-      {(void **)&cu.cuStreamDestroy, "cuStreamDestroy_v2"},
       {(void **)&cu.cuMemAllocManaged, "cuMemAllocManaged"},
       {(void **)&cu.cuMemFree, "cuMemFree_v2"},
+      {(void **)&cu.cuMemcpy, "cuMemcpy"},
       {(void **)&cu.cuGetErrorString, "cuGetErrorString"},
   };
   for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; ++i) {
@@ -181,11 +182,12 @@ void *mgpuModuleGetFunction(void *handle, const char *name) {
   return f;
 }
 
+/* The lowering creates, synchronizes and destroys a stream around every
+ * launch; one stream serves them all (one thread at a time). */
 void *mgpuStreamCreate(void) {
-  CUstream stream = NULL;
-  if (cu.state == 1 && !cu.error[0])
-    failed(cu.cuStreamCreate(&stream, 0), "cuStreamCreate");
-  return stream;
+  if (!cu.stream && cu.state == 1 && !cu.error[0])
+    failed(cu.cuStreamCreate(&cu.stream, 0), "cuStreamCreate");
+  return cu.stream;
 }
 
 void mgpuStreamSynchronize(void *stream) {
@@ -193,10 +195,7 @@ void mgpuStreamSynchronize(void *stream) {
     failed(cu.cuStreamSynchronize(stream), "cuStreamSynchronize (a kernel)");
 }
 
-void mgpuStreamDestroy(void *stream) {
-  if (cu.state == 1 && stream)
-    cu.cuStreamDestroy(stream);
-}
+void mgpuStreamDestroy(void *stream) { (void)stream; }
 
 void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz,
                       intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
@@ -228,6 +227,15 @@ void convc_cuda_managed_free(void *base) {
   cu.cuMemFree((CUdeviceptr)(uintptr_t)base);
 }
 
+/* A copy by the driver between host and managed memory: a memcpy on the
+ * host would move the managed pages to the host, and the GPU's first
+ * access would move them back. */
+static void copy(void *dst, const void *src, size_t bytes) {
+  failed(cu.cuMemcpy((CUdeviceptr)(uintptr_t)dst, (CUdeviceptr)(uintptr_t)src,
+                     bytes),
+         "cuMemcpy");
+}
+
 static struct {
   const void *host;
   void *device;
@@ -247,7 +255,7 @@ void *convc_cuda_constant(const void *host, int64_t bytes) {
     return (void *)(uintptr_t)host;
   }
   constants = grown;
-  memcpy(device, host, (size_t)bytes);
+  copy(device, host, (size_t)bytes);
   constants[num_constants].host = host;
   constants[num_constants].device = device;
   ++num_constants;
@@ -272,14 +280,14 @@ convc_status *convc_cuda_run(const convc_model_info *model, void **buffers,
     if (!staged[i])
       record(CONVC_OUT_OF_MEMORY, "out of memory%s%s", "", "");
     else if (i < model->num_inputs)
-      memcpy(staged[i], buffers[i], bytes[i]);
+      copy(staged[i], buffers[i], bytes[i]);
   }
   if (!cu.error[0]) {
     model->run(staged);
     failed(cu.cuCtxSynchronize(), "cuCtxSynchronize (the model's kernels)");
   }
   for (int32_t i = model->num_inputs; i < n && !cu.error[0]; ++i)
-    memcpy(buffers[i], staged[i], bytes[i]);
+    copy(buffers[i], staged[i], bytes[i]);
   for (int32_t i = 0; i < n; ++i)
     convc_buffer_free(staged[i]);
   free(staged);

@@ -3,8 +3,11 @@
 Weights go through a safetensors file written here (so the reference and
 the compiled model see the same numbers); inputs and outputs through .npy.
 """
+import collections
+import hashlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -16,6 +19,13 @@ CONVC = os.environ.get("CONVC", "convc")
 # Flags added to every compile, e.g. --target=cuda-host to run the suites
 # through the GPU schedule (each launch as loops on the CPU).
 CONVC_FLAGS = os.environ.get("CONVC_FLAGS", "").split()
+# Compiling on one machine and running on another (a GPU machine without
+# convc): CONVC_IT_SAVE=DIR compiles every model into DIR and runs none (the
+# checks report "saved"); CONVC_IT_LOAD=DIR runs the executables saved there
+# instead of compiling. Each is found by a hash of its source, flags and
+# weights, so both runs must use the same suite and CONVC_FLAGS.
+SAVE_DIR = os.environ.get("CONVC_IT_SAVE")
+LOAD_DIR = os.environ.get("CONVC_IT_LOAD")
 # float32 results against a float64 reference: the error grows with the
 # length of each sum, which stays below a few thousand terms here.
 RTOL, ATOL = 1e-4, 1e-5
@@ -45,21 +55,38 @@ class Workdir:
 
 
 def compile_and_run(source, inputs, weights=None, name="model", extra=()):
-    """Returns the model's outputs {name: array} for `inputs` {name: array}."""
+    """Returns the model's outputs {name: array} for `inputs` {name: array}
+    (under CONVC_IT_SAVE, outputs that are all None)."""
     wd = Workdir()
     src = wd.file(name + ".cnn")
     with open(src, "w") as f:
         f.write(source)
-    cmd = [CONVC, src, "-o", wd.file(name)] + CONVC_FLAGS + list(extra)
+    exe = wd.file(name)
+    flags = CONVC_FLAGS + list(extra)
+    cmd = [CONVC, src, "-o", exe] + flags
+    digest = hashlib.sha256("\0".join([source] + flags).encode())
     if weights is not None:
         write_safetensors(wd.file("w.safetensors"), weights)
         cmd += ["--weights", wd.file("w.safetensors")]
-    run(cmd)
+        with open(wd.file("w.safetensors"), "rb") as f:
+            digest.update(f.read())
+    saved = f"{name}-{digest.hexdigest()[:16]}"
+    if LOAD_DIR:
+        exe = os.path.join(LOAD_DIR, saved)
+        if not os.path.exists(exe):
+            sys.exit(f"FAILED: no executable {saved} in {LOAD_DIR} (saved "
+                     "with another suite, CONVC_FLAGS or NumPy?)")
+    else:
+        run(cmd)
+    if SAVE_DIR:
+        os.makedirs(SAVE_DIR, exist_ok=True)
+        shutil.copy(exe, os.path.join(SAVE_DIR, saved))
+        return collections.defaultdict(lambda: None)
     # Ask the executable for its outputs' names.
-    usage = run([wd.file(name), "--help"])
+    usage = run([exe, "--help"])
     outs = [line.split()[1].rstrip(":") for line in usage.splitlines()
             if line.strip().startswith("output ")]
-    cmd = [wd.file(name)]
+    cmd = [exe]
     for key, array in inputs.items():
         np.save(wd.file(key + ".in.npy"), array.astype(np.float32))
         cmd += ["--input", f"{key}={wd.file(key + '.in.npy')}"]
@@ -80,9 +107,13 @@ class Checker:
     """Counts comparisons and prints one line per case; exits 1 on failure."""
 
     def __init__(self):
-        self.passed = self.failed = 0
+        self.passed = self.failed = self.saved = 0
 
     def check(self, label, got, want, rtol=RTOL, atol=ATOL):
+        if got is None and SAVE_DIR:
+            print(f"saved {label}")
+            self.saved += 1
+            return
         want = np.asarray(want)
         if got.shape != want.shape:
             print(f"FAIL {label}: shape {got.shape}, expected {want.shape}")
@@ -100,8 +131,9 @@ class Checker:
             self.passed += 1
 
     def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(1 if self.failed or not self.passed else 0)
+        print(f"{self.passed} passed, {self.failed} failed" +
+              (f", {self.saved} saved" if self.saved else ""))
+        sys.exit(1 if self.failed or not (self.passed or self.saved) else 0)
 
 
 def rng(seed=0):
