@@ -129,6 +129,7 @@ ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
         continue;
       rowOffsets.insert(view.getStaticOffsets()[2]);
       s.inputWidth = view.getSourceType().getDimSize(3);
+      s.strideW = view.getStaticStrides()[3];
     }
   }
   s.kernelRows = std::max<int64_t>(1, rowOffsets.size());

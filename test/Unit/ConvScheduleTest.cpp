@@ -54,6 +54,8 @@ TEST(ConvSchedule, TilesDivideAndFitRegisters) {
       for (int64_t hw : {1, 7, 13, 14, 28, 56, 112})
         for (int64_t c : {1, 3, 64, 256}) {
           checkTiles({ConvKind::Dense, 1, ch, hw, hw, c, 9, 3, hw + 2}, cpu);
+          checkTiles({ConvKind::Dense, 1, ch, hw, hw, c, 49, 7, 2 * hw + 6, 2},
+                     cpu);
           checkTiles({ConvKind::Dense, 2, ch, hw, hw + 3, c, 1, 1, hw}, cpu);
           checkTiles({ConvKind::Depthwise, 1, ch, hw, hw, 1, 9, 3, hw + 2},
                      cpu);
@@ -70,6 +72,22 @@ TEST(ConvSchedule, ResNetLayerOnAvx512) {
   EXPECT_EQ(t.lanes, ConvLanes::Channels);
   EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 32, 1, 8}));
   EXPECT_EQ(t.block[1], 64);
+}
+
+TEST(ConvSchedule, StridedRowsLoadFewestValues) {
+  // ResNet's first layer, 3 -> 64, 7x7, stride 2, to 112x112: 16
+  // accumulators either as 1 x 16, 2 x 8 or 4 x 4. A step of a kernel row
+  // loads k * 7 weight vectors and (w - 1) * 2 + 7 pixels: 44, 35 or 41
+  // values, so 2 vectors of channels x 8 pixels. With unit stride the
+  // pixels fold into the FMAs and the widest row stays: 1 x 16.
+  ConvShape strided{ConvKind::Dense, 1, 64, 112, 112, 3, 49, 7, 230, 2};
+  ConvTiles t = chooseConvTiles(strided, avx512());
+  EXPECT_EQ(t.lanes, ConvLanes::Channels);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 32, 1, 8}));
+  ConvShape unit = strided;
+  unit.strideW = 1;
+  EXPECT_EQ(chooseConvTiles(unit, avx512()).reg,
+            (llvm::SmallVector<int64_t, 4>{1, 16, 1, 16}));
 }
 
 TEST(ConvSchedule, SevenPixelRowsOnAvx512) {
