@@ -212,7 +212,9 @@ def compile_layers(layers, work, flags):
         objects.append(obj)
         if len(steps) == 1:
             steps.append(steps[0])
-        entries.append(f'{{"{name}", &convc_bench_{name}, "{name}.safetensors", {kind}, '
+        # The weights' path relative to `work`, where the harnesses run.
+        entries.append(f'{{"{name}", &convc_bench_{name}, '
+                       f'"{name}.safetensors", {kind}, '
                        f'{{{steps[0]}, {steps[1]}}}, {gflop:.9f}}}')
     with open(os.path.join(work, "layers.inc"), "w") as f:
         for layer in layers:
