@@ -38,10 +38,13 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     a model input into the interior of its padded buffer) is a loop nest
     over its rows whose body copies a piece of a row (at most 64 elements,
     a divisor of the row) as one vector read and one vector write; copies
-    of 256 KiB or more as an `scf.forall` (they run on every thread). LLVM
-    copies strided buffers element by element otherwise.
+    of 256 KiB or more as an `scf.forall` (they run on every thread). A
+    piece whose source takes every s-th element of its buffer (the column
+    phases of a strided window) is one contiguous read of what it spans and
+    a shuffle. LLVM copies strided buffers element by element otherwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }

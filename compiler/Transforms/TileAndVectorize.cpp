@@ -43,8 +43,10 @@
 // cache, then consumes it; each part keeps its own micro-kernel. Linear
 // layers get a register tile of vectors of partial sums (scheduleLinear).
 // Rows that a stride takes every s-th element of are read whole and
-// shuffled. On a CPU a 1x1 convolution (with its bias and epilogue) runs
-// over its pixels flattened into one row, so that rows are whole vectors.
+// shuffled; a block that copies its planes of a model input copies them as
+// column phases instead, so that strided taps read contiguous rows. On a
+// CPU a 1x1 convolution (with its bias and epilogue) runs over its pixels
+// flattened into one row, so that rows are whole vectors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -315,9 +317,9 @@ struct AccumulateTapByTap : OpRewritePattern<arith::AddFOp> {
   }
 };
 
-/// A read of rows that a strided view takes every s-th element of (a
-/// strided convolution's taps) -> per row, one contiguous read of the
-/// underlying row and a shuffle that keeps every s-th element. Otherwise
+/// A read of rows of a strided view (a strided convolution's taps) -> per
+/// row, one contiguous read of the underlying row, and where the view
+/// takes every s-th element of it, a shuffle that keeps those. Otherwise
 /// each element is loaded on its own.
 struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -334,7 +336,8 @@ struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
       return failure();
     ArrayRef<int64_t> strides = slice.getStaticStrides();
     int64_t stride = strides.back();
-    if (ShapedType::isDynamicShape(strides) || stride <= 1)
+    if (ShapedType::isDynamicShape(strides) ||
+        llvm::all_of(strides, [](int64_t s) { return s == 1; }))
       return failure();
 
     Location loc = read.getLoc();
@@ -373,8 +376,10 @@ struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
       Value row = vector::TransferReadOp::create(
           rewriter, loc, rowType, slice.getSource(), indices, read.getPadding(),
           ArrayRef<bool>{true});
-      Value picked =
-          vector::ShuffleOp::create(rewriter, loc, row, row, everySth);
+      Value picked = stride == 1 ? row
+                                 : vector::ShuffleOp::create(rewriter, loc, row,
+                                                             row, everySth)
+                                       .getResult();
       result = pos.empty() ? picked
                            : vector::InsertOp::create(rewriter, loc, picked,
                                                       result, pos)
@@ -922,10 +927,85 @@ stageBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   return inner;
 }
 
+/// Reads the taps of a window over a padded plane that take every s-th
+/// column (a strided depthwise convolution or pooling window) from s
+/// phases of it instead: phase p holds the padded plane's columns p, p + s,
+/// p + 2s, ..., a padded copy of the source plane's columns of that phase,
+/// and tap (dh, dw) reads phase dw mod s from column dw / s. Each tap's row
+/// is then contiguous, one load per FMA, where a strided row is read whole
+/// and shuffled for every tap; the shuffles happen once per input element,
+/// in the copy. False (nothing changed) for a degenerate window.
+bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
+                        const TapWindow &w, tensor::PadOp pad) {
+  auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
+  ArrayRef<int64_t> sizes = first.getStaticSizes();
+  ArrayRef<int64_t> strides = first.getStaticStrides();
+  int64_t s = strides[3], ow = sizes[3];
+  int64_t padL = pad.getStaticLow()[3];
+  auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
+  int64_t width = sourceType.getDimSize(3), height = sourceType.getDimSize(2);
+  // Each phase's width: to the last column a tap of that phase reads.
+  llvm::SmallDenseMap<int64_t, int64_t, 4> phaseWidth;
+  for (ArrayRef<int64_t> within : w.within) {
+    int64_t &wq = phaseWidth[within[3] % s];
+    wq = std::max(wq, within[3] / s + ow);
+  }
+  // Phase column q is padded column s*q + p, source column s*q + p - padL;
+  // the source's columns are phase columns [q0, q1).
+  struct Columns {
+    int64_t q0, q1;
+  };
+  llvm::SmallDenseMap<int64_t, Columns, 4> columns;
+  for (auto [p, wq] : phaseWidth) {
+    int64_t q0 = padL > p ? llvm::divideCeil(padL - p, s) : 0;
+    int64_t q1 = std::min<int64_t>(wq, llvm::divideCeil(width + padL - p, s));
+    if (q1 <= q0)
+      return false;
+    columns[p] = {q0, q1};
+  }
+  Location loc = pad.getLoc();
+  rewriter.setInsertionPoint(conv);
+  llvm::SmallDenseMap<int64_t, Value, 4> phases;
+  for (auto [p, wq] : phaseWidth) {
+    auto [q0, q1] = columns[p];
+    SmallVector<OpFoldResult> offsets = {
+        w.offsets[0], w.offsets[1], rewriter.getIndexAttr(0),
+        rewriter.getIndexAttr(s * q0 + p - padL)};
+    Value source = tensor::ExtractSliceOp::create(
+        rewriter, loc, pad.getSource(), offsets,
+        foldResults(rewriter, {1, 1, height, q1 - q0}),
+        foldResults(rewriter, {1, 1, 1, s}));
+    SmallVector<OpFoldResult> low = pad.getMixedLowPad(),
+                              high = pad.getMixedHighPad();
+    low[3] = rewriter.getIndexAttr(q0);
+    high[3] = rewriter.getIndexAttr(wq - q1);
+    phases[p] = tensor::PadOp::create(
+        rewriter, loc,
+        RankedTensorType::get({1, 1, pad.getResultType().getDimSize(2), wq},
+                              sourceType.getElementType()),
+        source, low, high, pad.getConstantPaddingValue(), /*nofold=*/true);
+  }
+  for (auto [operand, within] : llvm::zip(w.operands, w.within)) {
+    auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
+    SmallVector<int64_t> offsets = {within[0], within[1], within[2],
+                                    within[3] / s};
+    SmallVector<int64_t> unit(strides);
+    unit[3] = 1;
+    Value tap = tensor::ExtractSliceOp::create(
+        rewriter, conv.getLoc(), slice.getType(), phases[within[3] % s],
+        foldResults(rewriter, offsets), slice.getMixedSizes(),
+        foldResults(rewriter, unit));
+    OpOperand *target = operand;
+    rewriter.modifyOpInPlace(conv, [&] { target->set(tap); });
+  }
+  return true;
+}
+
 /// A CPU block of a depthwise convolution or pooling window covers whole
 /// channel planes; when it reads a padded model input, it pads its own
 /// planes instead, into a buffer that stays in cache, rather than reading
-/// a padded copy of the whole input that went through memory first.
+/// a padded copy of the whole input that went through memory first (as
+/// column phases, if its taps take every s-th column).
 void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
   auto *convIt = llvm::find_if(
       blockOps, [](Operation *op) { return getConvKind(op).has_value(); });
@@ -951,6 +1031,10 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
         ShapedType::isDynamicShape(pad.getStaticHigh()) ||
         pad.getStaticLow()[0] || pad.getStaticLow()[1] ||
         pad.getStaticHigh()[0] || pad.getStaticHigh()[1])
+      continue;
+    auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (first.getStaticStrides()[3] > 1 &&
+        readTapsFromPhases(rewriter, conv, w, pad))
       continue;
     Location loc = pad.getLoc();
     rewriter.setInsertionPoint(conv);

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -20,6 +21,40 @@ namespace {
 constexpr int64_t kMaxPiece = 64;
 /// Copies of at least this many bytes run in parallel.
 constexpr int64_t kParallelBytes = 256 * 1024;
+
+/// Copies `piece` (all dims 1 but the last, whose stride in its buffer is
+/// s > 1: every s-th element, as the column phases of a strided window
+/// take) with one contiguous read of the elements it spans and a shuffle
+/// that keeps every s-th: a load per element otherwise.
+void copyStridedPiece(RewriterBase &rewriter, linalg::CopyOp piece,
+                      int64_t stride) {
+  Location loc = piece.getLoc();
+  Value in = piece.getInputs()[0], out = piece.getOutputs()[0];
+  auto type = cast<MemRefType>(in.getType());
+  int64_t n = type.getShape().back(), span = (n - 1) * stride + 1;
+  auto meta = memref::ExtractStridedMetadataOp::create(rewriter, loc, in);
+  auto spanType = MemRefType::get(
+      {span}, type.getElementType(),
+      StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic, {1}));
+  Value elements = memref::ReinterpretCastOp::create(
+      rewriter, loc, spanType, meta.getBaseBuffer(),
+      meta.getConstifiedMixedOffset(),
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(span)},
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value all = vector::LoadOp::create(
+      rewriter, loc, VectorType::get({span}, type.getElementType()), elements,
+      ValueRange{zero});
+  SmallVector<int64_t> everySth;
+  for (int64_t i = 0; i < n; ++i)
+    everySth.push_back(i * stride);
+  Value picked = vector::ShuffleOp::create(rewriter, loc, all, all, everySth);
+  auto vectorType = VectorType::get(type.getShape(), type.getElementType());
+  Value shaped = vector::ShapeCastOp::create(rewriter, loc, vectorType, picked);
+  SmallVector<Value> indices(type.getRank(), zero);
+  vector::TransferWriteOp::create(rewriter, loc, shaped, out, indices,
+                                  SmallVector<bool>(type.getRank(), true));
+}
 
 /// A copy tiled into pieces of rows (all dims but the last one at a time,
 /// the last in pieces of at most kMaxPiece elements), each piece one vector
@@ -44,8 +79,17 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
   if (failed(tiled))
     return failure();
   rewriter.eraseOp(linalgCopy);
+  int64_t stride = 1, offset;
+  SmallVector<int64_t> strides;
+  if (succeeded(type.getStridesAndOffset(strides, offset)))
+    stride = strides.back();
   for (Operation *op : tiled->tiledOps) {
     rewriter.setInsertionPoint(op);
+    if (stride > 1 && !ShapedType::isDynamic(stride)) {
+      copyStridedPiece(rewriter, cast<linalg::CopyOp>(op), stride);
+      rewriter.eraseOp(op);
+      continue;
+    }
     if (failed(linalg::vectorize(rewriter, op)))
       return failure();
     rewriter.eraseOp(op);

@@ -45,12 +45,17 @@ GRID = [
         "out=32, kernel=3, pad=1",
         "out=16, kernel=3, pad=same, bias=false",
     ]),
-    # Depthwise with strides over rows wider than a vector: each strided
-    # row is read whole and shuffled.
+    # Depthwise with strides over rows wider than a vector. Each block
+    # splits its plane of the model input into column phases (one per
+    # column a tap starts at, modulo the stride; padding wider than the
+    # stride; phases of unequal widths). (The strided rows of a computed
+    # input, read whole and shuffled, are MobileNetV2's, models.py.)
     ([1, 6, 23, 37], [
         "out=6, kernel=3, stride=2, pad=1, groups=6",
         "out=6, kernel=3, stride=3, pad=1, groups=6, bias=false",
         "out=6, kernel=5, stride=2, pad=2, groups=6",
+        "out=6, kernel=7, stride=2, pad=3, groups=6",
+        "out=6, kernel=[3, 4], stride=[1, 3], pad=[1, 2, 0, 0], groups=6",
         "out=6, kernel=3, stride=[2, 1], pad=1, groups=6",
         "out=6, kernel=3, stride=[1, 2], dilation=2, pad=2, groups=6",
         "out=3, kernel=3, stride=2, pad=1",

@@ -52,3 +52,26 @@ func.func @large(%a: memref<64x1024xf32>, %b: memref<64x1024xf32>) {
   linalg.copy ins(%a : memref<64x1024xf32>) outs(%b : memref<64x1024xf32>)
   return
 }
+
+
+// A source that takes every other element of its rows (a column phase of a
+// strided window): each piece is one contiguous read of the 2 * 7 - 1
+// elements it spans, at the piece's offset in the underlying buffer, and a
+// shuffle that keeps every other one.
+// CHECK-LABEL: func.func @phase
+// CHECK-SAME: (%[[SRC:.*]]: memref<1x2x4x14xf32>, %[[DST:.*]]: memref<1x2x4x7xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK:   scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:     %{{.*}}, %[[OFFSET:.*]], %{{.*}}:4, %{{.*}}:4 = memref.extract_strided_metadata
+// CHECK:     %[[SPAN:.*]] = memref.reinterpret_cast %{{.*}} to offset: [%[[OFFSET]]], sizes: [13], strides: [1]
+// CHECK:     %[[ALL:.*]] = vector.load %[[SPAN]][%c0] : memref<13xf32, strided<[1], offset: ?>>, vector<13xf32>
+// CHECK:     %[[ROW:.*]] = vector.shuffle %[[ALL]], %[[ALL]] [0, 2, 4, 6, 8, 10, 12]
+// CHECK:     %[[SHAPED:.*]] = vector.shape_cast %[[ROW]] : vector<7xf32> to vector<1x1x1x7xf32>
+// CHECK:     vector.transfer_write %[[SHAPED]], %{{.*}} {in_bounds = [true, true, true, true]}
+// CHECK-NOT: linalg.copy
+func.func @phase(%src: memref<1x2x4x14xf32>, %dst: memref<1x2x4x7xf32>) {
+  %odd = memref.subview %src[0, 0, 0, 1] [1, 2, 4, 7] [1, 1, 1, 2]
+      : memref<1x2x4x14xf32> to memref<1x2x4x7xf32, strided<[112, 56, 14, 2], offset: 1>>
+  linalg.copy ins(%odd : memref<1x2x4x7xf32, strided<[112, 56, 14, 2], offset: 1>>) outs(%dst : memref<1x2x4x7xf32>)
+  return
+}
