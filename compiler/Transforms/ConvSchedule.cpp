@@ -126,7 +126,8 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     // way out to NCHW: worth it only when each output sums enough
     // products (a 1x1 convolution over few channels stores as much as it
     // computes).
-    if (s.ch % lanes == 0 && s.c * s.taps >= kMinChannelLaneSum) {
+    bool wholeRows = s.oh == 1 && s.taps == 1 && owr % lanes == 0;
+    if (s.ch % lanes == 0 && s.c * s.taps >= kMinChannelLaneSum && !wholeRows) {
       // Accumulators: enough to cover the FMA latency, but at most half
       // the registers, since LLVM keeps the weight vectors of every tap
       // live too. The most accumulators, among rows of at least 7 pixels
@@ -184,7 +185,16 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
       }
     }
     t.block = {1, fb, ohb, 0};
-    t.reg = {1, fr, 1, owr};
+    // Pixels in lanes: as many rows of fr x rowVectors accumulators as the
+    // registers hold (a row of 14 pixels and 24 output channels: two rows
+    // of 12 channels, 24 accumulators, each weight broadcast feeding two
+    // FMAs, instead of one row).
+    int64_t ohr =
+        t.lanes == ConvLanes::Width
+            ? largestDivisor(
+                  ohb, std::max<int64_t>(1, accumulators / (fr * rowVectors)))
+            : 1;
+    t.reg = {1, fr, ohr, owr};
     // A single row (a 1x1 convolution over flattened pixels): blocks of
     // pixels whose input fits a quarter of L2, at least 4 per thread (the
     // threads finish together), their count a multiple of the threads'.

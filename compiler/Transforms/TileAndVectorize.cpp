@@ -1195,6 +1195,15 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   if (machine.gpu)
     return chooseGpuSeparableTiles(convShape(depthwise, ConvKind::Depthwise),
                                    pwShape, *machine.gpu);
+  // A depthwise convolution of a model input pads its own planes in cache
+  // (padPlanesInBlock), one pass over the input; fused, the input would be
+  // copied, padded, as a whole first: one more pass, what the fusion saves
+  // on the intermediate (and each half's own schedule is faster alone).
+  auto tap =
+      depthwise.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
+  auto pad = tap ? tap.getSource().getDefiningOp<tensor::PadOp>() : nullptr;
+  if (pad && isa<BlockArgument>(pad.getSource()))
+    return std::nullopt;
   SeparableTiles t;
   t.pointwise = chooseConvTiles(pwShape, machine.cpu);
   // Every output channel in the block: a block of fewer would recompute

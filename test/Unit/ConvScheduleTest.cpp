@@ -110,6 +110,30 @@ TEST(ConvSchedule, RowsOfAWholeRegisterOnAvx2) {
   EXPECT_EQ(t.reg[1], 6);
 }
 
+TEST(ConvSchedule, PixelRowsStackToFillRegisters) {
+  // MobileNetV2's 144 -> 24 projection on 56x56 rows (as in a separable
+  // band): 24 channels do not fill 16 lanes, so rows of 14 pixels (one
+  // register) x 12 channels, and two such rows (24 of the 28 accumulator
+  // registers): each broadcast weight feeds two FMAs.
+  ConvTiles t = chooseConvTiles({ConvKind::Dense, 1, 24, 56, 56, 144, 1, 1, 56},
+                                avx512());
+  EXPECT_EQ(t.lanes, ConvLanes::Width);
+  EXPECT_EQ(t.reg, (llvm::SmallVector<int64_t, 4>{1, 12, 2, 14}));
+}
+
+TEST(ConvSchedule, FlattenedWholeRowsKeepPixelsInLanes) {
+  // 64 -> 128, 1x1 over 28 x 28 pixels flattened (784 = 49 x 16): the
+  // pixels fill whole registers, so they stay in the lanes and no tile is
+  // transposed on its way out (channels in lanes at 3x3: 64 x 9 products).
+  ConvTiles flat = chooseConvTiles(
+      {ConvKind::Dense, 1, 128, 1, 784, 64, 1, 1, 784}, avx512());
+  EXPECT_EQ(flat.lanes, ConvLanes::Width);
+  EXPECT_EQ(flat.reg[3], 16);
+  ConvTiles rows = chooseConvTiles(
+      {ConvKind::Dense, 1, 128, 28, 28, 64, 9, 3, 30}, avx512());
+  EXPECT_EQ(rows.lanes, ConvLanes::Channels);
+}
+
 TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
   // One block would hold the whole 24 x 48 x 48 output; for 3 threads the
   // rows are split (as little as possible) until the block count divides
