@@ -41,7 +41,9 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     of 256 KiB or more as an `scf.forall` (they run on every thread). A
     piece whose source takes every s-th element of its buffer (the column
     phases of a strided window) is one contiguous read of what it spans and
-    a shuffle. LLVM copies strided buffers element by element otherwise.
+    a shuffle; consecutive copies of the phases of the same rows share one
+    loop (each row read from memory once). LLVM copies strided buffers
+    element by element otherwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",

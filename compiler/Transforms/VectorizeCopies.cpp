@@ -22,14 +22,22 @@ constexpr int64_t kMaxPiece = 64;
 /// Copies of at least this many bytes run in parallel.
 constexpr int64_t kParallelBytes = 256 * 1024;
 
-/// Copies `piece` (all dims 1 but the last, whose stride in its buffer is
-/// s > 1: every s-th element, as the column phases of a strided window
-/// take) with one contiguous read of the elements it spans and a shuffle
-/// that keeps every s-th: a load per element otherwise.
-void copyStridedPiece(RewriterBase &rewriter, linalg::CopyOp piece,
+/// The stride of the last dim of `type` (1 where it is not static).
+int64_t lastStride(MemRefType type) {
+  int64_t offset;
+  SmallVector<int64_t> strides;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(strides.back()))
+    return 1;
+  return strides.back();
+}
+
+/// Copies piece `in` to `out` (all dims 1 but the last, whose stride in
+/// its buffer is s > 1: every s-th element, as the column phases of a
+/// strided window take) with one contiguous read of the elements it spans
+/// and a shuffle that keeps every s-th: a load per element otherwise.
+void copyStridedPiece(RewriterBase &rewriter, Location loc, Value in, Value out,
                       int64_t stride) {
-  Location loc = piece.getLoc();
-  Value in = piece.getInputs()[0], out = piece.getOutputs()[0];
   auto type = cast<MemRefType>(in.getType());
   int64_t n = type.getShape().back(), span = (n - 1) * stride + 1;
   auto meta = memref::ExtractStridedMetadataOp::create(rewriter, loc, in);
@@ -58,9 +66,10 @@ void copyStridedPiece(RewriterBase &rewriter, linalg::CopyOp piece,
 
 /// A copy tiled into pieces of rows (all dims but the last one at a time,
 /// the last in pieces of at most kMaxPiece elements), each piece one vector
-/// read and write.
-LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
-  auto type = cast<MemRefType>(linalgCopy.getInputs()[0].getType());
+/// read and write. `copy` is a linalg.copy or the copies of phases of the
+/// same rows as one generic (phaseCopies).
+LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
+  auto type = cast<MemRefType>(copy.getDpsInputs()[0].getType());
   SmallVector<OpFoldResult> sizes(type.getRank() - 1, rewriter.getIndexAttr(1));
   int64_t width = type.getShape().back(), piece = kMaxPiece;
   while (width % piece)
@@ -73,28 +82,115 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::CopyOp linalgCopy) {
       type.getNumElements() * 4 >= kParallelBytes
           ? scf::SCFTilingOptions::LoopType::ForallOp
           : scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(linalgCopy);
+  rewriter.setInsertionPoint(copy);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(linalgCopy.getOperation()), options);
+      rewriter, cast<TilingInterface>(copy.getOperation()), options);
   if (failed(tiled))
     return failure();
-  rewriter.eraseOp(linalgCopy);
-  int64_t stride = 1, offset;
-  SmallVector<int64_t> strides;
-  if (succeeded(type.getStridesAndOffset(strides, offset)))
-    stride = strides.back();
+  rewriter.eraseOp(copy);
   for (Operation *op : tiled->tiledOps) {
     rewriter.setInsertionPoint(op);
-    if (stride > 1 && !ShapedType::isDynamic(stride)) {
-      copyStridedPiece(rewriter, cast<linalg::CopyOp>(op), stride);
-      rewriter.eraseOp(op);
-      continue;
+    auto pieceOp = cast<linalg::LinalgOp>(op);
+    bool strided = llvm::any_of(pieceOp.getDpsInputs(), [](Value in) {
+      return lastStride(cast<MemRefType>(in.getType())) > 1;
+    });
+    if (!strided) {
+      if (failed(linalg::vectorize(rewriter, op)))
+        return failure();
+    } else {
+      for (auto [in, out] :
+           llvm::zip(pieceOp.getDpsInputs(), pieceOp.getDpsInits()))
+        copyStridedPiece(rewriter, op->getLoc(), in, out,
+                         lastStride(cast<MemRefType>(in.getType())));
     }
-    if (failed(linalg::vectorize(rewriter, op)))
-      return failure();
     rewriter.eraseOp(op);
   }
   return success();
+}
+
+/// The buffer `v` is a view of.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<memref::SubViewOp>())
+    v = view.getSource();
+  return v;
+}
+
+/// Whether copies `a` and `b` (b after a, in one block) copy phases of the
+/// same rows: their sources are views of one buffer with the same sizes and
+/// strides, at offsets that differ in the last dim only, by less than its
+/// stride; their destinations have the same shape; and nothing between them
+/// but views, allocations and fills of other buffers.
+bool arePhasesOfRows(linalg::CopyOp a, linalg::CopyOp b) {
+  auto va = a.getInputs()[0].getDefiningOp<memref::SubViewOp>();
+  auto vb = b.getInputs()[0].getDefiningOp<memref::SubViewOp>();
+  if (!va || !vb || a->getBlock() != b->getBlock() ||
+      va.getSource() != vb.getSource() ||
+      cast<MemRefType>(a.getOutputs()[0].getType()).getShape() !=
+          cast<MemRefType>(b.getOutputs()[0].getType()).getShape() ||
+      va.getStaticSizes() != vb.getStaticSizes() ||
+      va.getStaticStrides() != vb.getStaticStrides())
+    return false;
+  int64_t stride = va.getStaticStrides().back();
+  SmallVector<OpFoldResult> oa = va.getMixedOffsets(),
+                            ob = vb.getMixedOffsets();
+  for (size_t d = 0; d + 1 < oa.size(); ++d)
+    if (oa[d] != ob[d])
+      return false;
+  std::optional<int64_t> la = getConstantIntValue(oa.back()),
+                         lb = getConstantIntValue(ob.back());
+  if (stride <= 1 || ShapedType::isDynamic(stride) || !la || !lb ||
+      std::abs(*la - *lb) >= stride)
+    return false;
+  Value source = rootBuffer(va.getSource());
+  for (Operation *op = a->getNextNode(); op != b; op = op->getNextNode()) {
+    if (isa<memref::SubViewOp, memref::AllocOp>(op))
+      continue;
+    auto fill = dyn_cast<linalg::FillOp>(op);
+    if (!fill || rootBuffer(fill.getOutputs()[0]) == source)
+      return false;
+  }
+  return true;
+}
+
+/// Each run of copies of phases of the same rows (a strided window's column
+/// phases, each its own padded buffer) as one generic that copies them all:
+/// its pieces copy the phases of one row in turn, the row read from memory
+/// once and then from L1, where copy after copy would read the whole input
+/// again for each phase.
+SmallVector<linalg::LinalgOp>
+phaseCopies(RewriterBase &rewriter, MutableArrayRef<linalg::CopyOp> copies) {
+  SmallVector<linalg::LinalgOp> result;
+  for (size_t i = 0; i < copies.size();) {
+    size_t j = i + 1;
+    while (j < copies.size() && arePhasesOfRows(copies[j - 1], copies[j]) &&
+           arePhasesOfRows(copies[i], copies[j]))
+      ++j;
+    if (j == i + 1) {
+      result.push_back(copies[i]);
+      i = j;
+      continue;
+    }
+    SmallVector<Value> ins, outs;
+    for (size_t k = i; k < j; ++k) {
+      ins.push_back(copies[k].getInputs()[0]);
+      outs.push_back(copies[k].getOutputs()[0]);
+    }
+    int64_t rank = cast<MemRefType>(ins[0].getType()).getRank();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    rewriter.setInsertionPoint(copies[j - 1]);
+    auto generic = linalg::GenericOp::create(
+        rewriter, copies[j - 1].getLoc(), TypeRange{}, ins, outs,
+        SmallVector<AffineMap>(2 * ins.size(), id),
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          linalg::YieldOp::create(b, loc, args.take_front(ins.size()));
+        });
+    for (size_t k = i; k < j; ++k)
+      rewriter.eraseOp(copies[k]);
+    result.push_back(generic);
+    i = j;
+  }
+  return result;
 }
 
 struct VectorizeCopiesPass
@@ -109,7 +205,7 @@ struct VectorizeCopiesPass
         copies.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::CopyOp copy : copies) {
+    for (linalg::LinalgOp copy : phaseCopies(rewriter, copies)) {
       Location loc = copy.getLoc();
       if (failed(vectorizeCopy(rewriter, copy))) {
         emitError(loc, "convc: cannot vectorize this copy");

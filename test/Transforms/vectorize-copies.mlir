@@ -75,3 +75,50 @@ func.func @phase(%src: memref<1x2x4x14xf32>, %dst: memref<1x2x4x7xf32>) {
   linalg.copy ins(%odd : memref<1x2x4x7xf32, strided<[112, 56, 14, 2], offset: 1>>) outs(%dst : memref<1x2x4x7xf32>)
   return
 }
+
+
+// The two column phases of the same rows, each into its own padded buffer
+// (fills of those in between): one loop over the rows, each row copied
+// into both phases in turn (read from memory once, then from L1).
+// CHECK-LABEL: func.func @phases_of_rows
+// CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
+// CHECK:       vector.transfer_write
+// CHECK-NOT:   scf.for
+// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
+// CHECK:       vector.transfer_write
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @phases_of_rows(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x8xf32>, %odd: memref<1x1x4x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %odd_src = memref.subview %src[0, 0, 0, 1] [1, 1, 4, 7] [1, 1, 1, 2]
+      : memref<1x1x4x14xf32> to memref<1x1x4x7xf32, strided<[56, 56, 14, 2], offset: 1>>
+  linalg.copy ins(%odd_src : memref<1x1x4x7xf32, strided<[56, 56, 14, 2], offset: 1>>) outs(%odd : memref<1x1x4x7xf32>)
+  %border = memref.subview %even[0, 0, 0, 7] [1, 1, 4, 1] [1, 1, 1, 1]
+      : memref<1x1x4x8xf32> to memref<1x1x4x1xf32, strided<[32, 32, 8, 1], offset: 7>>
+  linalg.fill ins(%zero : f32) outs(%border : memref<1x1x4x1xf32, strided<[32, 32, 8, 1], offset: 7>>)
+  %even_src = memref.subview %src[0, 0, 0, 0] [1, 1, 4, 7] [1, 1, 1, 2]
+      : memref<1x1x4x14xf32> to memref<1x1x4x7xf32, strided<[56, 56, 14, 2]>>
+  %interior = memref.subview %even[0, 0, 0, 0] [1, 1, 4, 7] [1, 1, 1, 1]
+      : memref<1x1x4x8xf32> to memref<1x1x4x7xf32, strided<[32, 32, 8, 1]>>
+  linalg.copy ins(%even_src : memref<1x1x4x7xf32, strided<[56, 56, 14, 2]>>) outs(%interior : memref<1x1x4x7xf32, strided<[32, 32, 8, 1]>>)
+  return
+}
+
+// A write to the source between two phases' copies: they stay two loops.
+// CHECK-LABEL: func.func @source_written_between
+// CHECK: scf.for
+// CHECK: scf.for
+func.func @source_written_between(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x7xf32>, %odd: memref<1x1x4x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %odd_src = memref.subview %src[0, 0, 0, 1] [1, 1, 4, 7] [1, 1, 1, 2]
+      : memref<1x1x4x14xf32> to memref<1x1x4x7xf32, strided<[56, 56, 14, 2], offset: 1>>
+  linalg.copy ins(%odd_src : memref<1x1x4x7xf32, strided<[56, 56, 14, 2], offset: 1>>) outs(%odd : memref<1x1x4x7xf32>)
+  linalg.fill ins(%zero : f32) outs(%src : memref<1x1x4x14xf32>)
+  %even_src = memref.subview %src[0, 0, 0, 0] [1, 1, 4, 7] [1, 1, 1, 2]
+      : memref<1x1x4x14xf32> to memref<1x1x4x7xf32, strided<[56, 56, 14, 2]>>
+  linalg.copy ins(%even_src : memref<1x1x4x7xf32, strided<[56, 56, 14, 2]>>) outs(%even : memref<1x1x4x7xf32>)
+  return
+}
