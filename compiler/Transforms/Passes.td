@@ -31,19 +31,20 @@ def AllocReturnedShapePass : Pass<"convc-alloc-returned-shape", "::mlir::func::F
 }
 
 def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
-  let summary = "Copy buffers as loops of vector copies (CPU)";
+  let summary = "Copy and fill buffers as loops of vector writes (CPU)";
   let description = [{
     Input: bufferized IR (after `convc-memref-copy-to-linalg`). Output:
-    every `linalg.copy` of buffers with static shapes (such as the copy of
-    a model input into the interior of its padded buffer) is a loop nest
-    over its rows whose body copies a piece of a row (at most 64 elements,
-    a divisor of the row) as one vector read and one vector write; copies
-    of 256 KiB or more as an `scf.forall` (they run on every thread). A
-    piece whose source takes every s-th element of its buffer (the column
-    phases of a strided window) is one contiguous read of what it spans and
-    a shuffle; consecutive copies of the phases of the same rows share one
-    loop (each row read from memory once). LLVM copies strided buffers
-    element by element otherwise.
+    every `linalg.copy` and `linalg.fill` of buffers with static shapes
+    (such as the copy of a model input into the interior of its padded
+    buffer, and the fills of its border) is a loop nest over its rows whose
+    body writes a piece of a row (at most 64 elements, a divisor of the
+    row) as one vector; those of 256 KiB or 4096 rows or more, outside
+    loops, as an `scf.forall` (they run on every thread: a padded tensor's
+    border columns are a row each). A piece whose source takes every s-th
+    element of its buffer (the column phases of a strided window) is one
+    contiguous read of what it spans and a shuffle; consecutive copies of
+    the phases of the same rows share one loop (each row read from memory
+    once). LLVM copies strided buffers element by element otherwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",

@@ -1,4 +1,4 @@
-//===- VectorizeCopies.cpp - buffer copies as loops of vector copies ------===//
+//===- VectorizeCopies.cpp - buffer copies and fills as vector loops -----===//
 
 #include "compiler/Transforms/Passes.h"
 
@@ -19,8 +19,9 @@ namespace {
 
 /// The longest piece of a row copied as one vector.
 constexpr int64_t kMaxPiece = 64;
-/// Copies of at least this many bytes run in parallel.
+/// Copies and fills of at least this many bytes or rows run in parallel.
 constexpr int64_t kParallelBytes = 256 * 1024;
+constexpr int64_t kParallelRows = 4096;
 
 /// The stride of the last dim of `type` (1 where it is not static).
 int64_t lastStride(MemRefType type) {
@@ -64,24 +65,30 @@ void copyStridedPiece(RewriterBase &rewriter, Location loc, Value in, Value out,
                                   SmallVector<bool>(type.getRank(), true));
 }
 
-/// A copy tiled into pieces of rows (all dims but the last one at a time,
-/// the last in pieces of at most kMaxPiece elements), each piece one vector
-/// read and write. `copy` is a linalg.copy or the copies of phases of the
-/// same rows as one generic (phaseCopies).
+/// A copy or fill tiled into pieces of rows (all dims but the last one at a
+/// time, the last in pieces of at most kMaxPiece elements), each piece one
+/// vector write (and read). `copy` is a linalg.copy, a linalg.fill or the
+/// copies of phases of the same rows as one generic (phaseCopies).
 LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
-  auto type = cast<MemRefType>(copy.getDpsInputs()[0].getType());
+  auto type = cast<MemRefType>(copy.getDpsInits()[0].getType());
   SmallVector<OpFoldResult> sizes(type.getRank() - 1, rewriter.getIndexAttr(1));
   int64_t width = type.getShape().back(), piece = kMaxPiece;
   while (width % piece)
     --piece;
   sizes.push_back(rewriter.getIndexAttr(piece));
-  // Large copies run on all threads (the loop becomes an OpenMP loop with
-  // the convolutions' cache blocks); small ones are not worth waking them.
+  // Large copies and fills run on all threads (the loop becomes an OpenMP
+  // loop like the convolutions' cache blocks); small ones are not worth
+  // waking them. Large: many bytes, or many rows, each on cache lines of
+  // its own (a padded tensor's border columns: a fill of one element per
+  // row that waits for a line from memory for each).
+  bool large = type.getNumElements() * 4 >= kParallelBytes ||
+               type.getNumElements() / width >= kParallelRows;
+  bool nested = copy->getParentOfType<scf::ForallOp>() ||
+                copy->getParentOfType<scf::ForOp>();
   scf::SCFTilingOptions options;
   options.setTileSizes(sizes).setLoopType(
-      type.getNumElements() * 4 >= kParallelBytes
-          ? scf::SCFTilingOptions::LoopType::ForallOp
-          : scf::SCFTilingOptions::LoopType::ForOp);
+      large && !nested ? scf::SCFTilingOptions::LoopType::ForallOp
+                       : scf::SCFTilingOptions::LoopType::ForOp);
   rewriter.setInsertionPoint(copy);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(copy.getOperation()), options);
@@ -92,7 +99,8 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
     rewriter.setInsertionPoint(op);
     auto pieceOp = cast<linalg::LinalgOp>(op);
     bool strided = llvm::any_of(pieceOp.getDpsInputs(), [](Value in) {
-      return lastStride(cast<MemRefType>(in.getType())) > 1;
+      auto type = dyn_cast<MemRefType>(in.getType());
+      return type && lastStride(type) > 1;
     });
     if (!strided) {
       if (failed(linalg::vectorize(rewriter, op)))
@@ -204,10 +212,20 @@ struct VectorizeCopiesPass
           type.getRank() > 0 && type.getNumElements() > 0)
         copies.push_back(op);
     });
+    // Fills of the same (a padded tensor's border).
+    SmallVector<linalg::LinalgOp> fills;
+    getOperation()->walk([&](linalg::FillOp op) {
+      auto type = dyn_cast<MemRefType>(op.getOutputs()[0].getType());
+      if (op.hasPureBufferSemantics() && type && type.hasStaticShape() &&
+          type.getRank() > 0 && type.getNumElements() > 0)
+        fills.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp copy : phaseCopies(rewriter, copies)) {
-      Location loc = copy.getLoc();
-      if (failed(vectorizeCopy(rewriter, copy))) {
+    SmallVector<linalg::LinalgOp> ops = phaseCopies(rewriter, copies);
+    llvm::append_range(ops, fills);
+    for (linalg::LinalgOp op : ops) {
+      Location loc = op.getLoc();
+      if (failed(vectorizeCopy(rewriter, op))) {
         emitError(loc, "convc: cannot vectorize this copy");
         return signalPassFailure();
       }

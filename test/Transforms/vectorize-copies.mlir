@@ -122,3 +122,30 @@ func.func @source_written_between(%src: memref<1x1x4x14xf32>, %even: memref<1x1x
   linalg.copy ins(%even_src : memref<1x1x4x7xf32, strided<[56, 56, 14, 2]>>) outs(%even : memref<1x1x4x7xf32>)
   return
 }
+
+
+// Fills too: a padded tensor's border columns, one element on each of
+// 2 x 64 x 64 rows, on every thread; a fill inside a loop stays in it.
+// CHECK-LABEL: func.func @border_columns
+// CHECK:     scf.forall (%{{.*}}, %{{.*}}) in (64, 64)
+// CHECK:       vector.transfer_write %{{.*}} : vector<1x1x1x1xf32>, memref<1x1x1x1xf32
+// CHECK:     scf.for
+// CHECK:       scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK:         scf.for %{{.*}} = %c0 to %c66 step %c33
+// CHECK:           vector.transfer_write %{{.*}} : vector<1x1x1x33xf32>
+// CHECK-NOT: linalg.fill
+func.func @border_columns(%padded: memref<1x64x66x66xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %left = memref.subview %padded[0, 0, 1, 0] [1, 64, 64, 1] [1, 1, 1, 1]
+      : memref<1x64x66x66xf32> to memref<1x64x64x1xf32, strided<[278784, 4356, 66, 1], offset: 66>>
+  linalg.fill ins(%zero : f32) outs(%left : memref<1x64x64x1xf32, strided<[278784, 4356, 66, 1], offset: 66>>)
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.for %c = %c0 to %c64 step %c1 {
+    %rows = memref.subview %padded[0, %c, 0, 0] [1, 1, 2, 66] [1, 1, 1, 1]
+        : memref<1x64x66x66xf32> to memref<1x1x2x66xf32, strided<[278784, 4356, 66, 1], offset: ?>>
+    linalg.fill ins(%zero : f32) outs(%rows : memref<1x1x2x66xf32, strided<[278784, 4356, 66, 1], offset: ?>>)
+  }
+  return
+}
