@@ -100,15 +100,16 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
   let description = [{
     Input: linalg on tensors, before bufferization. Each `tensor.pad` with
     static shapes and a constant padding value becomes a padded
-    `tensor.empty` whose border slabs are filled (`linalg.fill` on
-    disjoint `extract_slice`s, so the interior is never written twice) and
-    the source inserted into its interior. The padded tensor is created
-    before the source's producer and the producer's destination, so that
-    `eliminate-empty-tensors`, run next, can make the producer write its
-    result straight into the interior: the padded copy of every
-    intermediate (a full extra pass over memory) disappears. A pad of a
-    function argument stays a copy; pads inside loops (a block padding its
-    own part of an input) are rewritten the same way.
+    `tensor.empty` with the source inserted into its interior, then its
+    border slabs filled (`linalg.fill` on disjoint `extract_slice`s, so
+    the interior is never written twice; after the interior, whose
+    producer has just brought the lines they share into cache). The padded
+    tensor is created before the source's producer and the producer's
+    destination, so that `eliminate-empty-tensors`, run next, can make the
+    producer write its result straight into the interior: the padded copy
+    of every intermediate (a full extra pass over memory) disappears. A pad
+    of a function argument stays a copy; pads inside loops (a block padding
+    its own part of an input) are rewritten the same way.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
