@@ -100,10 +100,11 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
   let description = [{
     Input: linalg on tensors, before bufferization. Each `tensor.pad` with
     static shapes and a constant padding value becomes a padded
-    `tensor.empty` with the source inserted into its interior, then its
+    `tensor.empty` with the source inserted into its interior and its
     border slabs filled (`linalg.fill` on disjoint `extract_slice`s, so
-    the interior is never written twice; after the interior, whose
-    producer has just brought the lines they share into cache). The padded
+    the interior is never written twice; after a computed interior, whose
+    producer has just brought the lines they share into cache, before a
+    copied one). The padded
     tensor is created before the source's producer and the producer's
     destination, so that `eliminate-empty-tensors`, run next, can make the
     producer write its result straight into the interior: the padded copy
