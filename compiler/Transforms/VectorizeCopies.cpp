@@ -204,20 +204,20 @@ phaseCopies(RewriterBase &rewriter, MutableArrayRef<linalg::CopyOp> copies) {
 struct VectorizeCopiesPass
     : convc::impl::VectorizeCopiesPassBase<VectorizeCopiesPass> {
   void runOnOperation() override {
-    // Copies of buffers with static, non-empty shapes.
+    // Copies and fills (a padded tensor's border) of buffers with static,
+    // non-empty shapes.
     SmallVector<linalg::CopyOp> copies;
-    getOperation()->walk([&](linalg::CopyOp op) {
-      auto type = dyn_cast<MemRefType>(op.getInputs()[0].getType());
-      if (op.hasPureBufferSemantics() && type && type.hasStaticShape() &&
-          type.getRank() > 0 && type.getNumElements() > 0)
-        copies.push_back(op);
-    });
-    // Fills of the same (a padded tensor's border).
     SmallVector<linalg::LinalgOp> fills;
-    getOperation()->walk([&](linalg::FillOp op) {
-      auto type = dyn_cast<MemRefType>(op.getOutputs()[0].getType());
-      if (op.hasPureBufferSemantics() && type && type.hasStaticShape() &&
-          type.getRank() > 0 && type.getNumElements() > 0)
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (!isa<linalg::CopyOp, linalg::FillOp>(op) || op.getNumDpsInits() != 1)
+        return;
+      auto type = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+      if (!op.hasPureBufferSemantics() || !type || !type.hasStaticShape() ||
+          type.getRank() == 0 || type.getNumElements() == 0)
+        return;
+      if (auto copy = dyn_cast<linalg::CopyOp>(op.getOperation()))
+        copies.push_back(copy);
+      else
         fills.push_back(op);
     });
     IRRewriter rewriter(&getContext());
