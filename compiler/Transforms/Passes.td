@@ -104,13 +104,13 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
     border slabs filled (`linalg.fill` on disjoint `extract_slice`s, so
     the interior is never written twice; after a computed interior, whose
     producer has just brought the lines they share into cache, before a
-    copied one). The padded
-    tensor is created before the source's producer and the producer's
-    destination, so that `eliminate-empty-tensors`, run next, can make the
-    producer write its result straight into the interior: the padded copy
-    of every intermediate (a full extra pass over memory) disappears. A pad
-    of a function argument stays a copy; pads inside loops (a block padding
-    its own part of an input) are rewritten the same way.
+    copied one). The padded tensor is created before the source's producer
+    and the producer's destination, so that `eliminate-empty-tensors`, run
+    next, can make the producer write its result straight into the
+    interior: the padded copy of every intermediate (a full extra pass over
+    memory) disappears. A pad of a function argument stays a copy; pads
+    inside loops (a block padding its own part of an input) are rewritten
+    the same way.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -927,6 +927,12 @@ stageBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps,
   return inner;
 }
 
+/// The pad `v` is, if it pads a model input (a block argument).
+tensor::PadOp padOfModelInput(Value v) {
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  return pad && isa<BlockArgument>(pad.getSource()) ? pad : tensor::PadOp();
+}
+
 /// Reads the taps of a window over a padded plane that take every s-th
 /// column (a strided depthwise convolution or pooling window) from s
 /// phases of it instead: phase p holds the padded plane's columns p, p + s,
@@ -1016,9 +1022,8 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
   if (failed(windows))
     return;
   for (const TapWindow &w : *windows) {
-    auto pad = w.source.getDefiningOp<tensor::PadOp>();
-    if (!pad || !isa<BlockArgument>(pad.getSource()) ||
-        pad.getResultType().getRank() != 4)
+    tensor::PadOp pad = padOfModelInput(w.source);
+    if (!pad || pad.getResultType().getRank() != 4)
       continue;
     // The window must be whole planes: from row and column 0.
     ArrayRef<int64_t> padded = pad.getResultType().getShape();
@@ -1201,8 +1206,7 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   // on the intermediate (and each half's own schedule is faster alone).
   auto tap =
       depthwise.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
-  auto pad = tap ? tap.getSource().getDefiningOp<tensor::PadOp>() : nullptr;
-  if (pad && isa<BlockArgument>(pad.getSource()))
+  if (tap && padOfModelInput(tap.getSource()))
     return std::nullopt;
   SeparableTiles t;
   t.pointwise = chooseConvTiles(pwShape, machine.cpu);

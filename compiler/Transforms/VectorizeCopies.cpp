@@ -123,11 +123,10 @@ Value rootBuffer(Value v) {
   return v;
 }
 
-/// Whether copies `a` and `b` (b after a, in one block) copy phases of the
-/// same rows: their sources are views of one buffer with the same sizes and
-/// strides, at offsets that differ in the last dim only, by less than its
-/// stride; their destinations have the same shape; and nothing between them
-/// but views, allocations and fills of other buffers.
+/// Whether copies `a` and `b` copy phases of the same rows: their sources
+/// are views of one buffer with the same sizes and strides, at offsets that
+/// differ in the last dim only, by less than its stride; their destinations
+/// have the same shape.
 bool arePhasesOfRows(linalg::CopyOp a, linalg::CopyOp b) {
   auto va = a.getInputs()[0].getDefiningOp<memref::SubViewOp>();
   auto vb = b.getInputs()[0].getDefiningOp<memref::SubViewOp>();
@@ -146,15 +145,20 @@ bool arePhasesOfRows(linalg::CopyOp a, linalg::CopyOp b) {
       return false;
   std::optional<int64_t> la = getConstantIntValue(oa.back()),
                          lb = getConstantIntValue(ob.back());
-  if (stride <= 1 || ShapedType::isDynamic(stride) || !la || !lb ||
-      std::abs(*la - *lb) >= stride)
-    return false;
-  Value source = rootBuffer(va.getSource());
+  return stride > 1 && !ShapedType::isDynamic(stride) && la && lb &&
+         std::abs(*la - *lb) < stride;
+}
+
+/// Whether only views, allocations and fills of buffers other than
+/// `untouched` lie between `a` and `b` (b after a, in one block), so that
+/// copies can move past them.
+bool onlyOtherFillsBetween(Operation *a, Operation *b,
+                           const llvm::SmallPtrSetImpl<Value> &untouched) {
   for (Operation *op = a->getNextNode(); op != b; op = op->getNextNode()) {
     if (isa<memref::SubViewOp, memref::AllocOp>(op))
       continue;
     auto fill = dyn_cast<linalg::FillOp>(op);
-    if (!fill || rootBuffer(fill.getOutputs()[0]) == source)
+    if (!fill || untouched.contains(rootBuffer(fill.getOutputs()[0])))
       return false;
   }
   return true;
@@ -169,10 +173,17 @@ SmallVector<linalg::LinalgOp>
 phaseCopies(RewriterBase &rewriter, MutableArrayRef<linalg::CopyOp> copies) {
   SmallVector<linalg::LinalgOp> result;
   for (size_t i = 0; i < copies.size();) {
+    // The run's source and destinations: nothing between its copies may
+    // write them (the copies all move to the last one's place).
+    llvm::SmallPtrSet<Value, 4> untouched = {
+        rootBuffer(copies[i].getInputs()[0]),
+        rootBuffer(copies[i].getOutputs()[0])};
     size_t j = i + 1;
-    while (j < copies.size() && arePhasesOfRows(copies[j - 1], copies[j]) &&
-           arePhasesOfRows(copies[i], copies[j]))
+    while (j < copies.size() && arePhasesOfRows(copies[i], copies[j]) &&
+           onlyOtherFillsBetween(copies[j - 1], copies[j], untouched)) {
+      untouched.insert(rootBuffer(copies[j].getOutputs()[0]));
       ++j;
+    }
     if (j == i + 1) {
       result.push_back(copies[i]);
       i = j;
@@ -226,7 +237,7 @@ struct VectorizeCopiesPass
     for (linalg::LinalgOp op : ops) {
       Location loc = op.getLoc();
       if (failed(vectorizeCopy(rewriter, op))) {
-        emitError(loc, "convc: cannot vectorize this copy");
+        emitError(loc, "convc: cannot vectorize this copy or fill");
         return signalPassFailure();
       }
     }

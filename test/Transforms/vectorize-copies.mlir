@@ -107,10 +107,16 @@ func.func @phases_of_rows(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x8xf32>
   return
 }
 
-// A write to the source between two phases' copies: they stay two loops.
+// A write to the source between two phases' copies: they stay two loops,
+// the fill of the source between them.
 // CHECK-LABEL: func.func @source_written_between
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK:     scf.for
+// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK-NOT:   vector.load
+// CHECK:     scf.for
+// CHECK:       vector.transfer_write {{.*}} : vector<1x1x1x14xf32>
+// CHECK:     scf.for
+// CHECK:       vector.load {{.*}} vector<13xf32>
 func.func @source_written_between(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x7xf32>, %odd: memref<1x1x4x7xf32>) {
   %zero = arith.constant 0.0 : f32
   %odd_src = memref.subview %src[0, 0, 0, 1] [1, 1, 4, 7] [1, 1, 1, 2]
@@ -147,5 +153,29 @@ func.func @border_columns(%padded: memref<1x64x66x66xf32>) {
         : memref<1x64x66x66xf32> to memref<1x1x2x66xf32, strided<[278784, 4356, 66, 1], offset: ?>>
     linalg.fill ins(%zero : f32) outs(%rows : memref<1x1x2x66xf32, strided<[278784, 4356, 66, 1], offset: ?>>)
   }
+  return
+}
+
+
+// A run of three phases (stride 3): one loop, three reads of 7 elements.
+// CHECK-LABEL: func.func @three_phases
+// CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK-NOT:   scf.for
+// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK-NOT:   scf.for
+// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @three_phases(%src: memref<1x1x4x9xf32>, %p0: memref<1x1x4x3xf32>, %p1: memref<1x1x4x3xf32>, %p2: memref<1x1x4x3xf32>) {
+  %s0 = memref.subview %src[0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 3]
+      : memref<1x1x4x9xf32> to memref<1x1x4x3xf32, strided<[36, 36, 9, 3]>>
+  linalg.copy ins(%s0 : memref<1x1x4x3xf32, strided<[36, 36, 9, 3]>>) outs(%p0 : memref<1x1x4x3xf32>)
+  %s1 = memref.subview %src[0, 0, 0, 1] [1, 1, 4, 3] [1, 1, 1, 3]
+      : memref<1x1x4x9xf32> to memref<1x1x4x3xf32, strided<[36, 36, 9, 3], offset: 1>>
+  linalg.copy ins(%s1 : memref<1x1x4x3xf32, strided<[36, 36, 9, 3], offset: 1>>) outs(%p1 : memref<1x1x4x3xf32>)
+  %s2 = memref.subview %src[0, 0, 0, 2] [1, 1, 4, 3] [1, 1, 1, 3]
+      : memref<1x1x4x9xf32> to memref<1x1x4x3xf32, strided<[36, 36, 9, 3], offset: 2>>
+  linalg.copy ins(%s2 : memref<1x1x4x3xf32, strided<[36, 36, 9, 3], offset: 2>>) outs(%p2 : memref<1x1x4x3xf32>)
   return
 }
