@@ -90,6 +90,8 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
     tiling.gpuArch = options.gpuArch;
   }
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
+  if (options.target == Target::Cpu)
+    pm.addNestedPass<func::FuncOp>(createSkipPaddingTapsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -205,6 +205,28 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
                            "::mlir::gpu::GPUDialect"];
 }
 
+def SkipPaddingTapsPass : Pass<"convc-skip-padding-taps", "::mlir::func::FuncOp"> {
+  let summary = "Specialize micro-kernels at the borders and drop the products of zero padding";
+  let description = [{
+    Input: the vector micro-kernels of `convc-tile-and-vectorize` (CPU).
+    Each `scf.for` that carries vector accumulators and reads a zero-padded
+    tensor (`tensor.pad` with a constant zero) at indices that vary with
+    the loops around it is specialized for the positions at which some read
+    touches the padding: an `scf.if` chain on the position (found by
+    enumerating the enclosing loops' iterations), one copy of the loop per
+    border position with the indices static, the loop as it was otherwise.
+    Then a tap-sum term `acc + a * b` whose factor `a` is known zero in
+    whole vectors (read from the padding at a static position, then
+    shape-cast, broadcast or shuffled) and whose other factor is a finite constant
+    (the weights) loses those vectors' products: a tap that reads a padding
+    row entirely, the pixels of a channels-in-lanes tile that fall in a
+    padding column one by one.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GpuMapLoopsPass : Pass<"convc-gpu-map-loops", "::mlir::func::FuncOp"> {
   let summary = "Tile parallel loops and map them to GPU blocks and threads";
   let description = [{

@@ -45,6 +45,15 @@ GRID = [
         "out=32, kernel=3, pad=1",
         "out=16, kernel=3, pad=same, bias=false",
     ]),
+    # Rows of 28 in two tiles of 14 pixels, channels in lanes: the tiles
+    # at the borders (first and last row, first and last tile of a row)
+    # have their own micro-kernels without the taps' products of padding
+    # (convc-skip-padding-taps), on asymmetric and dilated padding too.
+    ([1, 8, 10, 28], [
+        "out=32, kernel=3, pad=1",
+        "out=32, kernel=[3, 5], dilation=[1, 2], pad=[2, 4, 1, 3]",
+        "out=16, kernel=[5, 3], stride=[2, 1], pad=[2, 1, 2, 1], bias=false",
+    ]),
     # Depthwise with strides over rows wider than a vector. Each block
     # splits its plane of the model input into column phases (one per
     # column a tap starts at, modulo the stride; padding wider than the
