@@ -221,11 +221,12 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
   case Target::Cpu:
     addTileHoisting(pm);
     addBufferization(pm);
+    CpuDesc cpu = describeCpu(options.cpu);
     pm.addPass(createVectorizeCopiesPass());
+    pm.addPass(createPrefetchWeightsPass({cpu.l3Bytes / 1024}));
     pm.addPass(createCanonicalizerPass());
     // Rows ending in part of a register: masked on CPUs with mask
     // registers (AVX-512).
-    CpuDesc cpu = describeCpu(options.cpu);
     addHostLowering(pm, /*cuda=*/false, /*openmp=*/true,
                     cpu.vectorBits >= 512 ? cpu.vectorBits / 32 : 0);
     return;

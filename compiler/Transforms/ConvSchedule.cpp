@@ -8,6 +8,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include <algorithm>
@@ -33,6 +34,29 @@ std::optional<ConvKind> convc::getConvKind(mlir::Operation *op) {
   if (attr.getValue() == "dense")
     return ConvKind::Dense;
   return attr.getValue() == "depthwise" ? ConvKind::Depthwise : ConvKind::Pool;
+}
+
+/// The size of the host's cache of this level (Linux's sysfs), if known.
+static std::optional<int64_t> hostCacheBytes(int level) {
+  for (int index = 0; index < 8; ++index) {
+    std::string dir =
+        "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index);
+    auto levelText = llvm::MemoryBuffer::getFile(dir + "/level");
+    auto sizeText = llvm::MemoryBuffer::getFile(dir + "/size");
+    if (!levelText || !sizeText)
+      break;
+    int64_t found = 0, size = 0;
+    llvm::StringRef sizeRef = (*sizeText)->getBuffer().trim();
+    if ((*levelText)->getBuffer().trim().getAsInteger(10, found) ||
+        found != level)
+      continue;
+    int64_t unit = sizeRef.consume_back("K")   ? 1024
+                   : sizeRef.consume_back("M") ? 1024 * 1024
+                                               : 1;
+    if (!sizeRef.getAsInteger(10, size) && size > 0)
+      return size * unit;
+  }
+  return std::nullopt;
 }
 
 CpuDesc convc::describeCpu(llvm::StringRef cpu) {
@@ -63,6 +87,9 @@ CpuDesc convc::describeCpu(llvm::StringRef cpu) {
     desc.vectorBits = 128;
   }
   desc.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (cpu == "native")
+    if (std::optional<int64_t> bytes = hostCacheBytes(3))
+      desc.l3Bytes = *bytes;
   return desc;
 }
 

@@ -41,6 +41,8 @@ struct CpuDesc {
   int64_t vectorRegisters = 16;
   int64_t l1Bytes = 32 * 1024;
   int64_t l2Bytes = 512 * 1024;
+  /// The last-level cache (shared by the cores).
+  int64_t l3Bytes = 32 * 1024 * 1024;
   /// Hardware threads the cache blocks are shared among (OpenMP).
   int64_t threads = 1;
 };

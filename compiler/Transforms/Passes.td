@@ -227,6 +227,28 @@ def SkipPaddingTapsPass : Pass<"convc-skip-padding-taps", "::mlir::func::FuncOp"
                            "::mlir::arith::ArithDialect"];
 }
 
+def PrefetchWeightsPass : Pass<"convc-prefetch-weights", "::mlir::ModuleOp"> {
+  let summary = "Prefetch the next cache block's weights during this block (CPU)";
+  let description = [{
+    Input: bufferized micro-kernels (after `one-shot-bufferize`). Each
+    `scf.for` that carries vector accumulators and reads a constant global
+    of packed weights `[blocks, C, ...]` at `[b, iv, ...]` (b invariant in
+    the loop: the cache block's filters) prefetches into L2, at each step,
+    its share of block `b + 1`: the block's size divided by the steps of all
+    of the block's passes (the `scf.for` loops between it and the block's
+    `scf.forall`), so that the next block's weights arrive from DRAM while
+    this block computes instead of stalling its first pass. Only when the
+    module's constant globals are larger than `cache-kib` (the last-level
+    cache): smaller weights stay in that cache from one run to the next.
+  }];
+  let options = [
+    Option<"cacheKiB", "cache-kib", "int64_t", "32768",
+           "Last-level cache of the CPU (KiB)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def GpuMapLoopsPass : Pass<"convc-gpu-map-loops", "::mlir::func::FuncOp"> {
   let summary = "Tile parallel loops and map them to GPU blocks and threads";
   let description = [{
