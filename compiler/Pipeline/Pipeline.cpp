@@ -163,14 +163,15 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// the cache-block loops (scf.forall) run on OpenMP threads; otherwise
 /// they become sequential loops. Vector transfers are unrolled in full (a
 /// partial unroll allocates stack inside loops); contractions become outer
-/// products of FMAs. Math ops LLVM has no intrinsic for (tanh) become libm
-/// calls. scf-to-cf must follow memref-to-llvm. Buffers come from the
-/// runtime (`use-generic-functions`), which keeps large ones from one
-/// inference to the next and, in a CUDA process, allocates memory the GPU
-/// can read. A CUDA host also launches kernels. Each layer's loop nests (or
-/// kernel launches) are bracketed by the runtime's per-layer timers. With
-/// `maskLanes`, rows that end in part of a register are read and written
-/// as masked registers of that many lanes.
+/// products of FMAs; 16x16 transposes (the squares channels-in-lanes tiles
+/// leave through) become shuffles of whole registers. Math ops LLVM has no
+/// intrinsic for (tanh) become libm calls. scf-to-cf must follow
+/// memref-to-llvm. Buffers come from the runtime (`use-generic-functions`),
+/// which keeps large ones from one inference to the next and, in a CUDA
+/// process, allocates memory the GPU can read. A CUDA host also launches
+/// kernels. Each layer's loop nests (or kernel launches) are bracketed by the
+/// runtime's per-layer timers. With `maskLanes`, rows that end in part of a
+/// register are read and written as masked registers of that many lanes.
 static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
                             int64_t maskLanes = 0) {
   pm.addPass(createProfileLayersPass());
@@ -181,7 +182,7 @@ static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
   pm.addPass(createMaskPartialVectorsPass({maskLanes}));
   addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
                   "convert-vector-to-llvm{vector-contract-lowering="
-                  "outerproduct},"
+                  "outerproduct vector-transpose-lowering=shuffle16x16},"
                   "expand-strided-metadata,lower-affine");
   if (cuda)
     addPipeline(pm, "convert-scf-to-cf,"
