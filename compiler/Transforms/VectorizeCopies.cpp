@@ -2,6 +2,7 @@
 
 #include "compiler/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -19,6 +20,9 @@ namespace {
 
 /// The longest piece of a row copied as one vector.
 constexpr int64_t kMaxPiece = 64;
+/// A strided piece is read in multiples of this many elements (a 512-bit
+/// register of floats; whole 256-bit ones too).
+constexpr int64_t kRegisterFloats = 16;
 /// Copies and fills of at least this many bytes or rows run in parallel.
 constexpr int64_t kParallelBytes = 256 * 1024;
 constexpr int64_t kParallelRows = 4096;
@@ -51,9 +55,27 @@ void copyStridedPiece(RewriterBase &rewriter, Location loc, Value in, Value out,
       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(span)},
       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value all = vector::LoadOp::create(
-      rewriter, loc, VectorType::get({span}, type.getElementType()), elements,
-      ValueRange{zero});
+  // Whole registers: the span's last, partial one as a masked load (LLVM
+  // splits a vector of another length into pieces of 8, 4, 2 and 1
+  // elements and the shuffle into inserts of single elements).
+  int64_t loaded = llvm::alignTo(span, kRegisterFloats);
+  auto loadedType = VectorType::get({loaded}, type.getElementType());
+  Value all;
+  if (loaded == span) {
+    all = vector::LoadOp::create(rewriter, loc, loadedType, elements,
+                                 ValueRange{zero});
+  } else {
+    SmallVector<bool> inSpan(loaded, false);
+    std::fill_n(inSpan.begin(), span, true);
+    Value mask = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(loadedType.clone(rewriter.getI1Type()),
+                               ArrayRef<bool>(inSpan)));
+    Value passThru = arith::ConstantOp::create(
+        rewriter, loc, loadedType, rewriter.getZeroAttr(loadedType));
+    all = vector::MaskedLoadOp::create(rewriter, loc, loadedType, elements,
+                                       ValueRange{zero}, mask, passThru);
+  }
   SmallVector<int64_t> everySth;
   for (int64_t i = 0; i < n; ++i)
     everySth.push_back(i * stride);

@@ -72,6 +72,11 @@ GRID = [
     ([2, 4, 40, 34], [
         "out=4, kernel=3, stride=2, pad=1, groups=4",
     ]),
+    # Phases of 6 columns at stride 3: each phase row spans exactly 16
+    # elements, read as one whole register (no mask).
+    ([1, 6, 9, 16], [
+        "out=6, kernel=3, stride=3, pad=1, groups=6",
+    ]),
     # 1x1 convolutions run over flattened pixels (784 per image here, in
     # several blocks of rows of whole vectors).
     ([2, 24, 28, 28], [

@@ -56,15 +56,17 @@ func.func @large(%a: memref<64x1024xf32>, %b: memref<64x1024xf32>) {
 
 // A source that takes every other element of its rows (a column phase of a
 // strided window): each piece is one contiguous read of the 2 * 7 - 1
-// elements it spans, at the piece's offset in the underlying buffer, and a
+// elements it spans, at the piece's offset in the underlying buffer (a
+// whole register of 16, the lanes past the span masked off), and a
 // shuffle that keeps every other one.
 // CHECK-LABEL: func.func @phase
 // CHECK-SAME: (%[[SRC:.*]]: memref<1x2x4x14xf32>, %[[DST:.*]]: memref<1x2x4x7xf32>)
+// CHECK-DAG: %[[MASK:.*]] = arith.constant dense<[true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false]> : vector<16xi1>
 // CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
 // CHECK:   scf.for %{{.*}} = %c0 to %c4 step %c1
 // CHECK:     %{{.*}}, %[[OFFSET:.*]], %{{.*}}:4, %{{.*}}:4 = memref.extract_strided_metadata
 // CHECK:     %[[SPAN:.*]] = memref.reinterpret_cast %{{.*}} to offset: [%[[OFFSET]]], sizes: [13], strides: [1]
-// CHECK:     %[[ALL:.*]] = vector.load %[[SPAN]][%c0] : memref<13xf32, strided<[1], offset: ?>>, vector<13xf32>
+// CHECK:     %[[ALL:.*]] = vector.maskedload %[[SPAN]][%c0], %[[MASK]], %{{.*}} : memref<13xf32, strided<[1], offset: ?>>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK:     %[[ROW:.*]] = vector.shuffle %[[ALL]], %[[ALL]] [0, 2, 4, 6, 8, 10, 12]
 // CHECK:     %[[SHAPED:.*]] = vector.shape_cast %[[ROW]] : vector<7xf32> to vector<1x1x1x7xf32>
 // CHECK:     vector.transfer_write %[[SHAPED]], %{{.*}} {in_bounds = [true, true, true, true]}
@@ -82,11 +84,11 @@ func.func @phase(%src: memref<1x2x4x14xf32>, %dst: memref<1x2x4x7xf32>) {
 // into both phases in turn (read from memory once, then from L1).
 // CHECK-LABEL: func.func @phases_of_rows
 // CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
 // CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
 // CHECK:       vector.transfer_write
 // CHECK-NOT:   scf.for
-// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
 // CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
 // CHECK:       vector.transfer_write
 // CHECK-NOT: scf.for
@@ -111,12 +113,12 @@ func.func @phases_of_rows(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x8xf32>
 // the fill of the source between them.
 // CHECK-LABEL: func.func @source_written_between
 // CHECK:     scf.for
-// CHECK:       vector.load {{.*}} vector<13xf32>
-// CHECK-NOT:   vector.load
+// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
+// CHECK-NOT:   vector.maskedload
 // CHECK:     scf.for
 // CHECK:       vector.transfer_write {{.*}} : vector<1x1x1x14xf32>
 // CHECK:     scf.for
-// CHECK:       vector.load {{.*}} vector<13xf32>
+// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
 func.func @source_written_between(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x7xf32>, %odd: memref<1x1x4x7xf32>) {
   %zero = arith.constant 0.0 : f32
   %odd_src = memref.subview %src[0, 0, 0, 1] [1, 1, 4, 7] [1, 1, 1, 2]
@@ -160,11 +162,11 @@ func.func @border_columns(%padded: memref<1x64x66x66xf32>) {
 // A run of three phases (stride 3): one loop, three reads of 7 elements.
 // CHECK-LABEL: func.func @three_phases
 // CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
 // CHECK-NOT:   scf.for
-// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
 // CHECK-NOT:   scf.for
-// CHECK:       vector.load {{.*}} vector<7xf32>
+// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @three_phases(%src: memref<1x1x4x9xf32>, %p0: memref<1x1x4x3xf32>, %p1: memref<1x1x4x3xf32>, %p2: memref<1x1x4x3xf32>) {
