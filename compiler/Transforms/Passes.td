@@ -42,7 +42,8 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     loops, as an `scf.forall` (they run on every thread: a padded tensor's
     border columns are a row each). A piece whose source takes every s-th
     element of its buffer (the column phases of a strided window) is one
-    contiguous read of what it spans and a shuffle; consecutive copies of
+    contiguous read of what it spans, in whole registers of 16 floats (the
+    last masked), and a shuffle; consecutive copies of
     the phases of the same rows share one loop (each row read from memory
     once). LLVM copies strided buffers element by element otherwise.
   }];
