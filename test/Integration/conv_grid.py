@@ -72,6 +72,12 @@ GRID = [
     ([2, 4, 40, 34], [
         "out=4, kernel=3, stride=2, pad=1, groups=4",
     ]),
+    # Few input channels at a stride: channels in lanes even for sums of
+    # 18 and 30 products (MobileNetV2's first layer has 27).
+    ([1, 2, 23, 37], [
+        "out=16, kernel=3, stride=2, pad=1",
+        "out=32, kernel=[3, 5], stride=[2, 3], pad=[1, 2, 0, 1]",
+    ]),
     # Phases of 6 columns at stride 3: each phase row spans exactly 16
     # elements, read as one whole register (no mask).
     ([1, 6, 9, 16], [

@@ -147,6 +147,18 @@ TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
   EXPECT_EQ(t.block[2], 16);
 }
 
+TEST(ConvSchedule, StridedShortSumsKeepChannelsInLanes) {
+  // 3 channels x 9 taps = 27 products per output, 32 filters on 112 x 112
+  // outputs: at stride 2 the rows of pixels would need a shuffle per tap,
+  // so the channels go in the lanes; at stride 1 the pixels stay there.
+  ConvTiles strided = chooseConvTiles(
+      {ConvKind::Dense, 1, 32, 112, 112, 3, 9, 3, 226, 2}, avx512());
+  EXPECT_EQ(strided.lanes, ConvLanes::Channels);
+  ConvTiles unit = chooseConvTiles(
+      {ConvKind::Dense, 1, 32, 112, 112, 3, 9, 3, 114, 1}, avx512());
+  EXPECT_EQ(unit.lanes, ConvLanes::Width);
+}
+
 TEST(ConvSchedule, FlattenedPixelsSplitIntoBlocks) {
   // A 1x1 convolution over 56 x 56 pixels as one row of 3136: rows of 32
   // pixels (two whole 16-lane vectors) x 12 channels (24 accumulators), and
