@@ -94,12 +94,15 @@ CpuDesc convc::describeCpu(llvm::StringRef cpu) {
 }
 
 /// The shortest sum per output (input channels x taps) for which a
-/// channels-in-lanes tile pays for its transpose; shorter with a stride,
-/// whose rows of pixels in lanes need a shuffle per tap (MobileNetV2's
-/// first layer, 3 channels x 9 taps at stride 2: 0.167 -> 0.128 ms; at
-/// stride 1, 27 products: 0.221 -> 0.230 ms).
+/// channels-in-lanes tile pays for its transpose; shorter where rows of
+/// pixels in lanes would not fill whole registers: strided (a shuffle per
+/// tap: MobileNetV2's first layer, 3 channels x 9 taps at stride 2, 0.167
+/// -> 0.128 ms) or ending in part of one (its 24 -> 144 expansion on rows
+/// of 56 pixels, 14 per register: 0.139 -> 0.115 ms). Whole rows keep
+/// pixels in lanes below 32 (27 products at stride 1 on rows of 112:
+/// 0.221 ms against 0.230; 16 -> 96 on rows of 112: 0.220 against 0.230).
 static constexpr int64_t kMinChannelLaneSum = 32;
-static constexpr int64_t kMinStridedChannelLaneSum = 16;
+static constexpr int64_t kMinChannelLaneSumUnevenRows = 16;
 
 /// The largest divisor of `n` that is at most `limit` and a multiple of
 /// `multipleOf`; without one, the largest divisor at most `limit`.
@@ -158,8 +161,8 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     // products (a 1x1 convolution over few channels stores as much as it
     // computes).
     bool wholeRows = s.oh == 1 && s.taps == 1 && owr % lanes == 0;
-    int64_t minSum =
-        s.strideW > 1 ? kMinStridedChannelLaneSum : kMinChannelLaneSum;
+    int64_t minSum = s.strideW > 1 || owr % lanes ? kMinChannelLaneSumUnevenRows
+                                                  : kMinChannelLaneSum;
     if (s.ch % lanes == 0 && s.c * s.taps >= minSum && !wholeRows) {
       // Accumulators: enough to cover the FMA latency, but at most half
       // the registers, since LLVM keeps the weight vectors of every tap

@@ -147,16 +147,25 @@ TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
   EXPECT_EQ(t.block[2], 16);
 }
 
-TEST(ConvSchedule, StridedShortSumsKeepChannelsInLanes) {
+TEST(ConvSchedule, ShortSumsOnUnevenRowsKeepChannelsInLanes) {
   // 3 channels x 9 taps = 27 products per output, 32 filters on 112 x 112
   // outputs: at stride 2 the rows of pixels would need a shuffle per tap,
-  // so the channels go in the lanes; at stride 1 the pixels stay there.
+  // so the channels go in the lanes; at stride 1 (rows of 7 registers) the
+  // pixels stay there.
   ConvTiles strided = chooseConvTiles(
       {ConvKind::Dense, 1, 32, 112, 112, 3, 9, 3, 226, 2}, avx512());
   EXPECT_EQ(strided.lanes, ConvLanes::Channels);
   ConvTiles unit = chooseConvTiles(
       {ConvKind::Dense, 1, 32, 112, 112, 3, 9, 3, 114, 1}, avx512());
   EXPECT_EQ(unit.lanes, ConvLanes::Width);
+  // A 1x1 expansion 24 -> 144 on rows of 56 pixels (14 per register): the
+  // channels; 16 -> 96 on rows of 112 (whole registers): the pixels.
+  ConvTiles uneven = chooseConvTiles(
+      {ConvKind::Dense, 1, 144, 56, 56, 24, 1, 1, 56}, avx512());
+  EXPECT_EQ(uneven.lanes, ConvLanes::Channels);
+  ConvTiles whole = chooseConvTiles(
+      {ConvKind::Dense, 1, 96, 112, 112, 16, 1, 1, 112}, avx512());
+  EXPECT_EQ(whole.lanes, ConvLanes::Width);
 }
 
 TEST(ConvSchedule, FlattenedPixelsSplitIntoBlocks) {
