@@ -17,11 +17,13 @@
 //
 // The positions come from enumerating the enclosing loops' iterations; a
 // dim is specialized on one index (the others differ from it by
-// constants). In a version, a read whose index is static and in the
-// padding is known zero; a tap-sum term acc + a * b whose factor `a` is
-// known zero in whole vectors (a tap reading a padding row; a
-// channels-in-lanes tile's pixels in a padding column) and whose other
-// factor is a finite constant (the weights) loses those vectors' FMAs.
+// constants), and only when enough of what the loop reads along it is
+// padding (each version is a copy to compile). In a version, a read whose
+// index is static and in the padding is known zero; a tap-sum term
+// acc + a * b whose factor `a` is known zero in whole vectors (a tap
+// reading a padding row; a channels-in-lanes tile's pixels in a padding
+// column) and whose other factor is a finite constant (the weights) loses
+// those vectors' FMAs.
 //
 //===----------------------------------------------------------------------===//
 
