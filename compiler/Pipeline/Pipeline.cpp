@@ -98,13 +98,16 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
 
 /// Bufferizes with identity layouts at the function boundary, turns the
 /// returned buffers into output arguments (allocated in the returned shape,
-/// so that none is copied), and frees every temporary.
-static void addBufferization(OpPassManager &pm) {
+/// so that none is copied), and frees every temporary. On a CPU, a cache
+/// block's own small buffers are on its thread's stack.
+static void addBufferization(OpPassManager &pm, bool cpu = false) {
   pm.addNestedPass<func::FuncOp>(createPadInPlacePass());
   addPipeline(pm, "eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
   pm.addNestedPass<func::FuncOp>(createAllocReturnedShapePass());
+  if (cpu)
+    pm.addNestedPass<func::FuncOp>(createBlockBuffersOnStackPass());
   addPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "
                   "modify-public-functions},"
                   "canonicalize,cse,buffer-deallocation-pipeline,"
@@ -221,7 +224,7 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
     return;
   case Target::Cpu:
     addTileHoisting(pm);
-    addBufferization(pm);
+    addBufferization(pm, /*cpu=*/true);
     CpuDesc cpu = describeCpu(options.cpu);
     pm.addPass(createVectorizeCopiesPass());
     pm.addPass(createPrefetchWeightsPass({cpu.l3Bytes / 1024}));

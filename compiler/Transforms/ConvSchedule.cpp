@@ -252,6 +252,20 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
                                                           rowVectors)));
   t.block = {1, 1, 0, 0};
   t.reg = {1, 1, ohr, owr};
+  // A strided window reads its rows from column phases that the block
+  // copies first: a band of output rows whose phases fit a quarter of L1,
+  // so that the copy and the micro-kernels that read it stay there (M2's
+  // whole 112-row planes copied 52 KiB of phases each, and the copy's
+  // stores missed L1).
+  if (s.strideW > 1) {
+    int64_t rowBytes = s.inputWidth * 4, band = ohr;
+    for (int64_t b = ohr; b < s.oh; b += ohr)
+      if (s.oh % b == 0 &&
+          ((b - 1) * s.strideH + s.kernelRows) * rowBytes <= cpu.l1Bytes / 4)
+        band = b;
+    if (band < s.oh)
+      t.block[2] = band;
+  }
   return t;
 }
 

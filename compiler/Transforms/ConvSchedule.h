@@ -53,13 +53,14 @@ CpuDesc describeCpu(llvm::StringRef cpu);
 
 /// A convolution's output shape [n, ch, oh, ow] (ch = output channels), its
 /// reduction size c (input channels per output, 1 for depthwise), the number
-/// of kernel taps and rows, the width of the padded input and the stride
-/// along it.
+/// of kernel taps and rows, the width of the padded input and the strides
+/// along it and down its rows.
 struct ConvShape {
   ConvKind kind;
   int64_t n, ch, oh, ow;
   int64_t c, taps, kernelRows, inputWidth;
   int64_t strideW = 1;
+  int64_t strideH = 1;
 };
 
 /// Which output dim the micro-kernel keeps in the vector lanes.

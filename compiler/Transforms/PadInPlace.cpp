@@ -3,6 +3,7 @@
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -62,15 +63,26 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
   if (layer)
     loc = NameLoc::get(StringAttr::get(loc.getContext(), *layer), loc);
 
-  rewriter.setInsertionPoint(insertionPoint(pad));
+  // A pad whose only use materializes it in a destination (a buffer that
+  // several versions of a copy share) is padded in that destination.
+  auto materialize = pad->hasOneUse()
+                         ? dyn_cast<bufferization::MaterializeInDestinationOp>(
+                               *pad->user_begin())
+                         : bufferization::MaterializeInDestinationOp();
+  if (materialize && !isa<RankedTensorType>(materialize.getDest().getType()))
+    materialize = {};
+  rewriter.setInsertionPoint(materialize ? pad.getOperation()
+                                         : insertionPoint(pad));
   // The padding value may be defined after the insertion point.
   Attribute constant;
   if (!matchPattern(value, m_Constant(&constant)))
     return failure();
   Value fillValue =
       arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(constant));
-  Value padded =
-      tensor::EmptyOp::create(rewriter, loc, outer, type.getElementType());
+  Value padded = materialize ? materialize.getDest()
+                             : tensor::EmptyOp::create(rewriter, loc, outer,
+                                                       type.getElementType())
+                                   .getResult();
   SmallVector<OpFoldResult> offsets, sizes, strides;
   for (int64_t i = 0; i < rank; ++i) {
     offsets.push_back(rewriter.getIndexAttr(low[i]));
@@ -124,7 +136,12 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
   }
   if (!computed)
     insertInterior();
-  rewriter.replaceOp(pad, padded);
+  if (materialize) {
+    rewriter.replaceOp(materialize, padded);
+    rewriter.eraseOp(pad);
+  } else {
+    rewriter.replaceOp(pad, padded);
+  }
   return success();
 }
 

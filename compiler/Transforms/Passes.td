@@ -30,6 +30,24 @@ def AllocReturnedShapePass : Pass<"convc-alloc-returned-shape", "::mlir::func::F
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def BlockBuffersOnStackPass
+    : Pass<"convc-block-buffers-on-stack", "::mlir::func::FuncOp"> {
+  let summary = "A cache block's small buffers on its thread's stack (CPU)";
+  let description = [{
+    Input: bufferized IR, before buffer deallocation. A `memref.alloc`
+    directly in the body of an `scf.forall` (a cache block allocating a
+    buffer of its own: its padded planes, the column phases of its band),
+    static, with an identity layout, in the default memory space and at
+    most `max-kib` KiB, becomes a `memref.alloca`: no malloc and free per
+    block. `convert-scf-to-openmp` scopes each iteration's allocas.
+  }];
+  let options = [
+    Option<"maxKib", "max-kib", "int64_t", /*default=*/"64",
+           "Largest buffer (KiB) taken from the stack">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
   let summary = "Copy and fill buffers as loops of vector writes (CPU)";
   let description = [{
@@ -111,7 +129,9 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
     interior: the padded copy of every intermediate (a full extra pass over
     memory) disappears. A pad of a function argument stays a copy; pads
     inside loops (a block padding its own part of an input) are rewritten
-    the same way.
+    the same way. A pad whose only use is a
+    `bufferization.materialize_in_destination` is padded in that
+    destination instead (versions of a copy that share one buffer).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

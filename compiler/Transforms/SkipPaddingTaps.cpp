@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/LoopValues.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -48,6 +49,8 @@ namespace convc {
 } // namespace convc
 
 using namespace mlir;
+using convc::evaluate;
+using convc::inductionValues;
 
 namespace {
 
@@ -261,63 +264,6 @@ struct DropPaddingProducts : OpRewritePattern<arith::AddFOp> {
 private:
   DenseMap<Attribute, bool> &finite;
 };
-
-/// The value of `expr` for the given dim and symbol values.
-int64_t evaluate(AffineExpr expr, ArrayRef<int64_t> dims,
-                 ArrayRef<int64_t> symbols) {
-  if (auto c = dyn_cast<AffineConstantExpr>(expr))
-    return c.getValue();
-  if (auto d = dyn_cast<AffineDimExpr>(expr))
-    return dims[d.getPosition()];
-  if (auto s = dyn_cast<AffineSymbolExpr>(expr))
-    return symbols[s.getPosition()];
-  auto bin = cast<AffineBinaryOpExpr>(expr);
-  int64_t l = evaluate(bin.getLHS(), dims, symbols);
-  int64_t r = evaluate(bin.getRHS(), dims, symbols);
-  switch (expr.getKind()) {
-  case AffineExprKind::Add:
-    return l + r;
-  case AffineExprKind::Mul:
-    return l * r;
-  case AffineExprKind::Mod:
-    return llvm::mod(l, r);
-  case AffineExprKind::FloorDiv:
-    return llvm::divideFloorSigned(l, r);
-  default:
-    return llvm::divideCeilSigned(l, r);
-  }
-}
-
-/// The values an induction variable takes, if its loop has static bounds.
-std::optional<SmallVector<int64_t>> inductionValues(Value v) {
-  auto arg = dyn_cast<BlockArgument>(v);
-  if (!arg)
-    return std::nullopt;
-  std::optional<int64_t> lb, ub, step;
-  Operation *owner = arg.getOwner()->getParentOp();
-  if (auto loop = dyn_cast<scf::ForOp>(owner)) {
-    if (arg != loop.getInductionVar())
-      return std::nullopt;
-    lb = getConstantIntValue(loop.getLowerBound());
-    ub = getConstantIntValue(loop.getUpperBound());
-    step = getConstantIntValue(loop.getStep());
-  } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
-    auto ivs = forall.getInductionVars();
-    auto it = llvm::find(ivs, arg);
-    if (it == ivs.end())
-      return std::nullopt;
-    int64_t i = it - ivs.begin();
-    lb = getConstantIntValue(forall.getMixedLowerBound()[i]);
-    ub = getConstantIntValue(forall.getMixedUpperBound()[i]);
-    step = getConstantIntValue(forall.getMixedStep()[i]);
-  }
-  if (!lb || !ub || !step || *step <= 0)
-    return std::nullopt;
-  SmallVector<int64_t> values;
-  for (int64_t x = *lb; x < *ub; x += *step)
-    values.push_back(x);
-  return values;
-}
 
 /// The loop-invariant indices of one padded dim of a loop's reads, and the
 /// values of the first (the key) for which some read touches the padding.

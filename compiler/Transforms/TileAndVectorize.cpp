@@ -51,6 +51,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/ConvSchedule.h"
+#include "compiler/Transforms/LoopValues.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -81,6 +82,11 @@ using namespace mlir;
 using namespace convc;
 
 namespace {
+
+/// Bands of a block loop whose rows are enumerated, at most; versions of
+/// a band's copy (one per band that reaches into the padding), at most.
+constexpr int64_t kMaxBands = 4096;
+constexpr int64_t kMaxBandVersions = 4;
 
 /// An element-wise generic over the same 4-D space as `producer`'s result
 /// that reads it through an identity map.
@@ -132,6 +138,7 @@ ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
       rowOffsets.insert(view.getStaticOffsets()[2]);
       s.inputWidth = view.getSourceType().getDimSize(3);
       s.strideW = view.getStaticStrides()[3];
+      s.strideH = view.getStaticStrides()[2];
     }
   }
   s.kernelRows = std::max<int64_t>(1, rowOffsets.size());
@@ -1003,18 +1010,23 @@ tensor::PadOp padOfModelInput(Value v) {
 /// and tap (dh, dw) reads phase dw mod s from column dw / s. Each tap's row
 /// is then contiguous, one load per FMA, where a strided row is read whole
 /// and shuffled for every tap; the shuffles happen once per input element,
-/// in the copy. False (nothing changed) for a degenerate window.
+/// in the copy. The window is whole rows of the plane, from a row that
+/// depends on the block (a band of rows): a band that reaches into the
+/// padding rows gets phases of its own, in an scf.if on the window's first
+/// row, so that every copy has static padding. False (nothing changed) for
+/// a degenerate window or one whose rows cannot be enumerated.
 bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
                         const TapWindow &w, tensor::PadOp pad) {
   auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
   ArrayRef<int64_t> sizes = first.getStaticSizes();
   ArrayRef<int64_t> strides = first.getStaticStrides();
   int64_t s = strides[3], ow = sizes[3];
-  int64_t padL = pad.getStaticLow()[3];
+  int64_t padL = pad.getStaticLow()[3], padT = pad.getStaticLow()[2];
   auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
   int64_t width = sourceType.getDimSize(3), height = sourceType.getDimSize(2);
+  int64_t rows = w.shape[2];
   // Each phase's width: to the last column a tap of that phase reads.
-  llvm::SmallDenseMap<int64_t, int64_t, 4> phaseWidth;
+  llvm::SmallMapVector<int64_t, int64_t, 4> phaseWidth;
   for (ArrayRef<int64_t> within : w.within) {
     int64_t &wq = phaseWidth[within[3] % s];
     wq = std::max(wq, within[3] / s + ow);
@@ -1032,28 +1044,110 @@ bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
       return false;
     columns[p] = {q0, q1};
   }
-  Location loc = pad.getLoc();
-  rewriter.setInsertionPoint(conv);
-  llvm::SmallDenseMap<int64_t, Value, 4> phases;
-  for (auto [p, wq] : phaseWidth) {
-    auto [q0, q1] = columns[p];
-    SmallVector<OpFoldResult> offsets = {
-        w.offsets[0], w.offsets[1], rewriter.getIndexAttr(0),
-        rewriter.getIndexAttr(s * q0 + p - padL)};
-    Value source = tensor::ExtractSliceOp::create(
-        rewriter, loc, pad.getSource(), offsets,
-        foldResults(rewriter, {1, 1, height, q1 - q0}),
-        foldResults(rewriter, {1, 1, 1, s}));
-    SmallVector<OpFoldResult> low = pad.getMixedLowPad(),
-                              high = pad.getMixedHighPad();
-    low[3] = rewriter.getIndexAttr(q0);
-    high[3] = rewriter.getIndexAttr(wq - q1);
-    phases[p] = tensor::PadOp::create(
-        rewriter, loc,
-        RankedTensorType::get({1, 1, pad.getResultType().getDimSize(2), wq},
-                              sourceType.getElementType()),
-        source, low, high, pad.getConstantPaddingValue(), /*nofold=*/true);
+  // The window's first rows (padded rows) over the blocks; those whose
+  // band reaches into the padding rows, each with its rows of padding.
+  std::optional<SmallVector<int64_t>> starts =
+      indexValues(w.offsets[2], kMaxBands);
+  if (!starts)
+    return false;
+  auto rowPadding = [&](int64_t r) {
+    return std::make_pair(std::max<int64_t>(0, padT - r),
+                          std::max<int64_t>(0, r + rows - padT - height));
+  };
+  SmallVector<int64_t> borders;
+  bool interior = false;
+  for (int64_t r : *starts) {
+    auto [top, bottom] = rowPadding(r);
+    if (top + bottom >= rows)
+      return false;
+    if (top || bottom)
+      borders.push_back(r);
+    else
+      interior = true;
   }
+  if ((int64_t)borders.size() > kMaxBandVersions)
+    return false;
+  Location loc = pad.getLoc();
+  // Each phase is copied into one buffer of the block, whichever version
+  // copies it (a version's own buffers would leave bufferization a
+  // buffer of unknown layout to read); an allocation each, which CSE does
+  // not merge as it would empty tensors of one shape.
+  rewriter.setInsertionPoint(conv);
+  SmallVector<Value> buffers;
+  for (auto [p, wq] : phaseWidth)
+    buffers.push_back(bufferization::AllocTensorOp::create(
+        rewriter, loc,
+        RankedTensorType::get({1, 1, rows, wq}, sourceType.getElementType()),
+        ValueRange{}));
+  // The phases of the band whose first source row is `sourceRow`, with
+  // `top` and `bottom` rows of padding.
+  auto phasesOfBand = [&](OpFoldResult sourceRow, int64_t top, int64_t bottom) {
+    SmallVector<Value> phases;
+    for (auto [i, entry] : llvm::enumerate(phaseWidth)) {
+      auto [p, wq] = entry;
+      auto [q0, q1] = columns[p];
+      SmallVector<OpFoldResult> offsets = {
+          w.offsets[0], w.offsets[1], sourceRow,
+          rewriter.getIndexAttr(s * q0 + p - padL)};
+      Value phase = tensor::ExtractSliceOp::create(
+          rewriter, loc, pad.getSource(), offsets,
+          foldResults(rewriter, {1, 1, rows - top - bottom, q1 - q0}),
+          foldResults(rewriter, {1, 1, 1, s}));
+      if (top || bottom || q0 || q1 < wq) {
+        SmallVector<OpFoldResult> low = pad.getMixedLowPad(),
+                                  high = pad.getMixedHighPad();
+        low[2] = rewriter.getIndexAttr(top);
+        high[2] = rewriter.getIndexAttr(bottom);
+        low[3] = rewriter.getIndexAttr(q0);
+        high[3] = rewriter.getIndexAttr(wq - q1);
+        phase = tensor::PadOp::create(
+            rewriter, loc, buffers[i].getType(), phase, low, high,
+            pad.getConstantPaddingValue(), /*nofold=*/true);
+      }
+      auto copy = bufferization::MaterializeInDestinationOp::create(
+          rewriter, loc, phase, buffers[i]);
+      phases.push_back(copy.getResult());
+    }
+    return phases;
+  };
+  auto borderPhases = [&](int64_t r) {
+    auto [top, bottom] = rowPadding(r);
+    return phasesOfBand(rewriter.getIndexAttr(r + top - padT), top, bottom);
+  };
+  auto interiorPhases = [&] {
+    AffineExpr r;
+    bindSymbols(rewriter.getContext(), r);
+    return phasesOfBand(
+        affine::makeComposedFoldedAffineApply(
+            rewriter, loc, AffineMap::get(0, 1, r - padT), {w.offsets[2]}),
+        0, 0);
+  };
+  // if (row == border 0) ... else if (row == border 1) ... else interior.
+  std::function<SmallVector<Value>(size_t)> chain =
+      [&](size_t i) -> SmallVector<Value> {
+    if (i == borders.size())
+      return interiorPhases();
+    if (i + 1 == borders.size() && !interior)
+      return borderPhases(borders[i]);
+    Value row = getValueOrCreateConstantIndexOp(rewriter, loc, w.offsets[2]);
+    Value cond = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::eq, row,
+        arith::ConstantIndexOp::create(rewriter, loc, borders[i]));
+    auto branch =
+        scf::IfOp::create(rewriter, loc, ValueRange(buffers).getTypes(), cond,
+                          /*addThenBlock=*/true,
+                          /*addElseBlock=*/true);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(branch.thenBlock());
+    scf::YieldOp::create(rewriter, loc, borderPhases(borders[i]));
+    rewriter.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(rewriter, loc, chain(i + 1));
+    return SmallVector<Value>(branch.getResults());
+  };
+  SmallVector<Value> phaseList = chain(0);
+  llvm::SmallDenseMap<int64_t, Value, 4> phases;
+  for (auto [i, entry] : llvm::enumerate(phaseWidth))
+    phases[entry.first] = phaseList[i];
   for (auto [operand, within] : llvm::zip(w.operands, w.within)) {
     auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
     SmallVector<int64_t> offsets = {within[0], within[1], within[2],
@@ -1088,10 +1182,10 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
     tensor::PadOp pad = padOfModelInput(w.source);
     if (!pad || pad.getResultType().getRank() != 4)
       continue;
-    // The window must be whole planes: from row and column 0.
+    // The window must be whole rows (from column 0), of the whole plane
+    // unless it is read from phases (which copy a band of rows).
     ArrayRef<int64_t> padded = pad.getResultType().getShape();
-    if (!isConstantIntValue(w.offsets[2], 0) ||
-        !isConstantIntValue(w.offsets[3], 0) || w.shape[0] != 1 ||
+    if (!isConstantIntValue(w.offsets[3], 0) || w.shape[0] != 1 ||
         w.shape[1] != 1 || w.shape[2] > padded[2] || w.shape[3] > padded[3])
       continue;
     Value constant = pad.getConstantPaddingValue();
@@ -1103,6 +1197,8 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
     auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
     if (first.getStaticStrides()[3] > 1 &&
         readTapsFromPhases(rewriter, conv, w, pad))
+      continue;
+    if (!isConstantIntValue(w.offsets[2], 0))
       continue;
     Location loc = pad.getLoc();
     rewriter.setInsertionPoint(conv);

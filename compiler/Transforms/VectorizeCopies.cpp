@@ -37,15 +37,20 @@ int64_t lastStride(MemRefType type) {
   return strides.back();
 }
 
-/// Copies piece `in` to `out` (all dims 1 but the last, whose stride in
+/// Copies pieces `ins` to `outs` (all dims 1 but the last, whose stride in
 /// its buffer is s > 1: every s-th element, as the column phases of a
-/// strided window take) with one contiguous read of the elements it spans
-/// and a shuffle that keeps every s-th: a load per element otherwise.
-void copyStridedPiece(RewriterBase &rewriter, Location loc, Value in, Value out,
-                      int64_t stride) {
-  auto type = cast<MemRefType>(in.getType());
-  int64_t n = type.getShape().back(), span = (n - 1) * stride + 1;
-  auto meta = memref::ExtractStridedMetadataOp::create(rewriter, loc, in);
+/// strided window take) with one contiguous read of the elements they span
+/// and a shuffle per piece that keeps its every s-th: a load per element
+/// otherwise. The pieces are phases of one row: `ins[k]` starts `deltas[k]`
+/// (less than s) elements after `ins[0]`, so that the row is read once, from
+/// its first element.
+void copyStridedPieces(RewriterBase &rewriter, Location loc, ValueRange ins,
+                       ValueRange outs, int64_t stride,
+                       ArrayRef<int64_t> deltas) {
+  auto type = cast<MemRefType>(ins[0].getType());
+  int64_t n = type.getShape().back();
+  int64_t span = (n - 1) * stride + 1 + *llvm::max_element(deltas);
+  auto meta = memref::ExtractStridedMetadataOp::create(rewriter, loc, ins[0]);
   auto spanType = MemRefType::get(
       {span}, type.getElementType(),
       StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic, {1}));
@@ -76,15 +81,38 @@ void copyStridedPiece(RewriterBase &rewriter, Location loc, Value in, Value out,
     all = vector::MaskedLoadOp::create(rewriter, loc, loadedType, elements,
                                        ValueRange{zero}, mask, passThru);
   }
-  SmallVector<int64_t> everySth;
-  for (int64_t i = 0; i < n; ++i)
-    everySth.push_back(i * stride);
-  Value picked = vector::ShuffleOp::create(rewriter, loc, all, all, everySth);
   auto vectorType = VectorType::get(type.getShape(), type.getElementType());
-  Value shaped = vector::ShapeCastOp::create(rewriter, loc, vectorType, picked);
   SmallVector<Value> indices(type.getRank(), zero);
-  vector::TransferWriteOp::create(rewriter, loc, shaped, out, indices,
-                                  SmallVector<bool>(type.getRank(), true));
+  for (auto [out, delta] : llvm::zip(outs, deltas)) {
+    SmallVector<int64_t> everySth;
+    for (int64_t i = 0; i < n; ++i)
+      everySth.push_back(delta + i * stride);
+    Value picked = vector::ShuffleOp::create(rewriter, loc, all, all, everySth);
+    Value shaped =
+        vector::ShapeCastOp::create(rewriter, loc, vectorType, picked);
+    vector::TransferWriteOp::create(rewriter, loc, shaped, out, indices,
+                                    SmallVector<bool>(type.getRank(), true));
+  }
+}
+
+/// The static offsets of views `ins` along their last dim relative to the
+/// first's, if all are views with static offsets there (phases of rows,
+/// see phaseCopies), the first the least; {0} for one copy.
+std::optional<SmallVector<int64_t>> phaseDeltas(ValueRange ins) {
+  if (ins.size() == 1)
+    return SmallVector<int64_t>{0};
+  SmallVector<int64_t> offsets;
+  for (Value in : ins) {
+    auto view = in.getDefiningOp<memref::SubViewOp>();
+    if (!view || ShapedType::isDynamic(view.getStaticOffsets().back()))
+      return std::nullopt;
+    offsets.push_back(view.getStaticOffsets().back());
+  }
+  if (*llvm::min_element(offsets) != offsets[0])
+    return std::nullopt;
+  for (int64_t &o : offsets)
+    o -= offsets.front();
+  return offsets;
 }
 
 /// A copy or fill tiled into pieces of rows (all dims but the last one at a
@@ -111,6 +139,8 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
   options.setTileSizes(sizes).setLoopType(
       large && !nested ? scf::SCFTilingOptions::LoopType::ForallOp
                        : scf::SCFTilingOptions::LoopType::ForOp);
+  // The phases of a row (phaseCopies), read once.
+  std::optional<SmallVector<int64_t>> deltas = phaseDeltas(copy.getDpsInputs());
   rewriter.setInsertionPoint(copy);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(copy.getOperation()), options);
@@ -128,10 +158,16 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
       if (failed(linalg::vectorize(rewriter, op)))
         return failure();
     } else {
-      for (auto [in, out] :
-           llvm::zip(pieceOp.getDpsInputs(), pieceOp.getDpsInits()))
-        copyStridedPiece(rewriter, op->getLoc(), in, out,
-                         lastStride(cast<MemRefType>(in.getType())));
+      int64_t stride =
+          lastStride(cast<MemRefType>(pieceOp.getDpsInputs()[0].getType()));
+      if (deltas) {
+        copyStridedPieces(rewriter, op->getLoc(), pieceOp.getDpsInputs(),
+                          pieceOp.getDpsInits(), stride, *deltas);
+      } else {
+        for (auto [in, out] :
+             llvm::zip(pieceOp.getDpsInputs(), pieceOp.getDpsInits()))
+          copyStridedPieces(rewriter, op->getLoc(), in, out, stride, {0});
+      }
     }
     rewriter.eraseOp(op);
   }
@@ -211,10 +247,21 @@ phaseCopies(RewriterBase &rewriter, MutableArrayRef<linalg::CopyOp> copies) {
       i = j;
       continue;
     }
+    // In the order of their offsets in the row: read from the first.
+    SmallVector<linalg::CopyOp> run(copies.begin() + i, copies.begin() + j);
+    llvm::sort(run, [](linalg::CopyOp a, linalg::CopyOp b) {
+      auto offset = [](linalg::CopyOp c) {
+        return c.getInputs()[0]
+            .getDefiningOp<memref::SubViewOp>()
+            .getStaticOffsets()
+            .back();
+      };
+      return offset(a) < offset(b);
+    });
     SmallVector<Value> ins, outs;
-    for (size_t k = i; k < j; ++k) {
-      ins.push_back(copies[k].getInputs()[0]);
-      outs.push_back(copies[k].getOutputs()[0]);
+    for (linalg::CopyOp c : run) {
+      ins.push_back(c.getInputs()[0]);
+      outs.push_back(c.getOutputs()[0]);
     }
     int64_t rank = cast<MemRefType>(ins[0].getType()).getRank();
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);

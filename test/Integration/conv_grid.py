@@ -72,6 +72,13 @@ GRID = [
     ([2, 4, 40, 34], [
         "out=4, kernel=3, stride=2, pad=1, groups=4",
     ]),
+    # Rows so wide that a block copies the phases of a band of rows (one
+    # output row here), not of its whole plane; the bands at the top and
+    # at the bottom have rows of padding of their own (1 or 2).
+    ([1, 3, 45, 400], [
+        "out=3, kernel=3, stride=2, pad=1, groups=3",
+        "out=3, kernel=5, stride=2, pad=2, groups=3, bias=false",
+    ]),
     # Few input channels at a stride: channels in lanes even for sums of
     # 18 and 30 products (MobileNetV2's first layer has 27).
     ([1, 2, 23, 37], [

@@ -91,3 +91,34 @@ func.func @plane_in_block(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x5x5xf32> {
   }
   return %r : tensor<1x2x5x5xf32>
 }
+
+// -----
+
+// A pad materialized in a destination (the buffer that every version of a
+// block's copy writes) is padded in that destination: its border filled
+// and the source inserted there, with no tensor of its own.
+// CHECK-LABEL: func.func @into_destination
+// CHECK-SAME: (%[[SRC:.*]]: tensor<1x1x4x6xf32>)
+// CHECK: %[[DEST:.*]] = bufferization.alloc_tensor() : tensor<1x1x5x7xf32>
+// CHECK-NOT: tensor.empty
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %[[DEST]][0, 0, 0, 0] [1, 1, 1, 7]
+// CHECK: %[[FTOP:.*]] = linalg.fill {{.*}} outs(%[[TOP]] : tensor<1x1x1x7xf32>)
+// CHECK: %[[T1:.*]] = tensor.insert_slice %[[FTOP]] into %[[DEST]][0, 0, 0, 0] [1, 1, 1, 7]
+// CHECK: %[[LEFT:.*]] = tensor.extract_slice %[[T1]][0, 0, 1, 0] [1, 1, 4, 1]
+// CHECK: %[[FLEFT:.*]] = linalg.fill {{.*}} outs(%[[LEFT]] : tensor<1x1x4x1xf32>)
+// CHECK: %[[T2:.*]] = tensor.insert_slice %[[FLEFT]] into %[[T1]][0, 0, 1, 0] [1, 1, 4, 1]
+// CHECK: %[[T3:.*]] = tensor.insert_slice %[[SRC]] into %[[T2]][0, 0, 1, 1] [1, 1, 4, 6]
+// CHECK-NOT: tensor.pad
+// CHECK-NOT: bufferization.materialize_in_destination
+// CHECK: return %[[T3]]
+func.func @into_destination(%src: tensor<1x1x4x6xf32>) -> tensor<1x1x5x7xf32> {
+  %zero = arith.constant 0.0 : f32
+  %dest = bufferization.alloc_tensor() : tensor<1x1x5x7xf32>
+  %padded = tensor.pad %src nofold low[0, 0, 1, 1] high[0, 0, 0, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x4x6xf32> to tensor<1x1x5x7xf32>
+  %r = bufferization.materialize_in_destination %padded in %dest
+      : (tensor<1x1x5x7xf32>, tensor<1x1x5x7xf32>) -> tensor<1x1x5x7xf32>
+  return %r : tensor<1x1x5x7xf32>
+}

@@ -80,17 +80,26 @@ func.func @phase(%src: memref<1x2x4x14xf32>, %dst: memref<1x2x4x7xf32>) {
 
 
 // The two column phases of the same rows, each into its own padded buffer
-// (fills of those in between): one loop over the rows, each row copied
-// into both phases in turn (read from memory once, then from L1).
+// (fills of those in between): one loop over the rows, each row read once,
+// from the phase that starts first (the even one, copied second here),
+// and each phase's elements picked from it.
 // CHECK-LABEL: func.func @phases_of_rows
-// CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
-// CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
-// CHECK:       vector.transfer_write
-// CHECK-NOT:   scf.for
-// CHECK:       vector.maskedload {{.*}} memref<13xf32{{.*}} into vector<16xf32>
-// CHECK:       vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12]
-// CHECK:       vector.transfer_write
+// CHECK-SAME: (%[[SRC:.*]]: memref<1x1x4x14xf32>, %[[EVEN:.*]]: memref<1x1x4x8xf32>, %[[ODD:.*]]: memref<1x1x4x7xf32>)
+// CHECK-DAG: %[[EVEN_SRC:.*]] = memref.subview %[[SRC]][0, 0, 0, 0] [1, 1, 4, 7] [1, 1, 1, 2]
+// CHECK-DAG: %[[INTERIOR:.*]] = memref.subview %[[EVEN]][0, 0, 0, 0] [1, 1, 4, 7] [1, 1, 1, 1]
+// CHECK:     scf.for %[[ROW:.*]] = %c0 to %c4 step %c1
+// CHECK:       %[[FROM:.*]] = memref.subview %[[EVEN_SRC]][0, 0, %[[ROW]], 0]
+// CHECK-DAG:   %[[TO_EVEN:.*]] = memref.subview %[[INTERIOR]][0, 0, %[[ROW]], 0]
+// CHECK-DAG:   %[[TO_ODD:.*]] = memref.subview %[[ODD]][0, 0, %[[ROW]], 0]
+// CHECK:       memref.extract_strided_metadata %[[FROM]]
+// CHECK:       %[[ALL:.*]] = vector.maskedload {{.*}} memref<14xf32{{.*}} into vector<16xf32>
+// CHECK-NOT:   vector.maskedload
+// CHECK:       %[[E:.*]] = vector.shuffle %[[ALL]], %[[ALL]] [0, 2, 4, 6, 8, 10, 12]
+// CHECK:       %[[ES:.*]] = vector.shape_cast %[[E]]
+// CHECK:       vector.transfer_write %[[ES]], %[[TO_EVEN]]
+// CHECK:       %[[O:.*]] = vector.shuffle %[[ALL]], %[[ALL]] [1, 3, 5, 7, 9, 11, 13]
+// CHECK:       %[[OS:.*]] = vector.shape_cast %[[O]]
+// CHECK:       vector.transfer_write %[[OS]], %[[TO_ODD]]
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @phases_of_rows(%src: memref<1x1x4x14xf32>, %even: memref<1x1x4x8xf32>, %odd: memref<1x1x4x7xf32>) {
@@ -159,14 +168,15 @@ func.func @border_columns(%padded: memref<1x64x66x66xf32>) {
 }
 
 
-// A run of three phases (stride 3): one loop, three reads of 7 elements.
+// A run of three phases (stride 3): one loop, one read of the 9 elements
+// the three span, three shuffles.
 // CHECK-LABEL: func.func @three_phases
 // CHECK:     scf.for %{{.*}} = %c0 to %c4 step %c1
-// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
-// CHECK-NOT:   scf.for
-// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
-// CHECK-NOT:   scf.for
-// CHECK:       vector.maskedload {{.*}} memref<7xf32{{.*}} into vector<16xf32>
+// CHECK:       %[[ALL:.*]] = vector.maskedload {{.*}} memref<9xf32{{.*}} into vector<16xf32>
+// CHECK-NOT:   vector.maskedload
+// CHECK:       vector.shuffle %[[ALL]], %[[ALL]] [0, 3, 6]
+// CHECK:       vector.shuffle %[[ALL]], %[[ALL]] [1, 4, 7]
+// CHECK:       vector.shuffle %[[ALL]], %[[ALL]] [2, 5, 8]
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @three_phases(%src: memref<1x1x4x9xf32>, %p0: memref<1x1x4x3xf32>, %p1: memref<1x1x4x3xf32>, %p2: memref<1x1x4x3xf32>) {

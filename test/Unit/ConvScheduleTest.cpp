@@ -190,6 +190,28 @@ TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
   EXPECT_EQ(t.reg[3], 14);
 }
 
+TEST(ConvSchedule, StridedDepthwiseBlocksAreBandsWhosePhasesFitL1) {
+  // M2: 96 channels, 112x112 -> 56x56 at stride 2. The phases of a whole
+  // 114-row padded plane are 52 KiB; a band of 8 output rows reads 17
+  // rows (7.6 KiB), within a quarter of L1.
+  ConvShape m2{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 114, 2, 2};
+  ConvTiles t = chooseConvTiles(m2, avx512());
+  EXPECT_EQ(t.reg[2], 8);
+  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 8, 0}));
+  // Narrow rows (34 padded columns) of 64 output rows: bands of 16 (33
+  // input rows, 4.4 KiB); 32 would take 65 rows (8.6 KiB).
+  ConvShape narrow{ConvKind::Depthwise, 1, 96, 64, 16, 1, 9, 3, 34, 2, 2};
+  ConvTiles n = chooseConvTiles(narrow, avx512());
+  EXPECT_EQ(n.reg[2], 8);
+  EXPECT_EQ(n.block[2], 16);
+  // A small plane is one block, as without a stride.
+  ConvShape small{ConvKind::Depthwise, 1, 96, 7, 7, 1, 9, 3, 16, 2, 2};
+  EXPECT_EQ(chooseConvTiles(small, avx512()).block[2], 0);
+  ConvShape unit = m2;
+  unit.strideW = unit.strideH = 1;
+  EXPECT_EQ(chooseConvTiles(unit, avx512()).block[2], 0);
+}
+
 /// The properties every GPU schedule must have: static tiles, a register
 /// tile within the accumulator budget, at most 1024 threads per block.
 void checkGpuTiles(const ConvShape &s, const GpuDesc &gpu) {
