@@ -5,12 +5,16 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
-std::optional<SmallVector<int64_t>> convc::inductionValues(Value v) {
+namespace {
+
+/// The values an scf.for or scf.forall induction variable takes, if its
+/// loop has static bounds.
+std::optional<SmallVector<int64_t>> inductionValues(Value v) {
   auto arg = dyn_cast<BlockArgument>(v);
   if (!arg)
     return std::nullopt;
@@ -40,8 +44,9 @@ std::optional<SmallVector<int64_t>> convc::inductionValues(Value v) {
   return values;
 }
 
-int64_t convc::evaluate(AffineExpr expr, ArrayRef<int64_t> dims,
-                        ArrayRef<int64_t> symbols) {
+/// The value of `expr` for the given dim and symbol values.
+int64_t evaluate(AffineExpr expr, ArrayRef<int64_t> dims,
+                 ArrayRef<int64_t> symbols) {
   if (auto c = dyn_cast<AffineConstantExpr>(expr))
     return c.getValue();
   if (auto d = dyn_cast<AffineDimExpr>(expr))
@@ -65,18 +70,26 @@ int64_t convc::evaluate(AffineExpr expr, ArrayRef<int64_t> dims,
   }
 }
 
-std::optional<SmallVector<int64_t>> convc::indexValues(OpFoldResult index,
-                                                       int64_t maxIterations) {
-  if (std::optional<int64_t> c = getConstantIntValue(index))
-    return SmallVector<int64_t>{*c};
-  Value v = cast<Value>(index);
-  AffineMap map = AffineMap::getMultiDimIdentityMap(1, v.getContext());
-  SmallVector<Value> operands = {v};
-  affine::fullyComposeAffineMapAndOperands(&map, &operands);
+} // namespace
+
+std::optional<SmallVector<SmallVector<int64_t>>>
+convc::iterationValues(ArrayRef<Value> indices, int64_t maxIterations) {
+  // Each index as an affine map of the induction variables (the leaves).
+  SmallVector<Value> leaves;
+  SmallVector<std::pair<AffineMap, SmallVector<Value>>> maps;
+  for (Value index : indices) {
+    AffineMap map = AffineMap::getMultiDimIdentityMap(1, index.getContext());
+    SmallVector<Value> operands = {index};
+    affine::fullyComposeAffineMapAndOperands(&map, &operands);
+    for (Value v : operands)
+      if (!llvm::is_contained(leaves, v))
+        leaves.push_back(v);
+    maps.push_back({map, operands});
+  }
   SmallVector<SmallVector<int64_t>> ranges;
   int64_t iterations = 1;
-  for (Value operand : operands) {
-    std::optional<SmallVector<int64_t>> values = inductionValues(operand);
+  for (Value leaf : leaves) {
+    std::optional<SmallVector<int64_t>> values = inductionValues(leaf);
     if (!values || values->empty())
       return std::nullopt;
     iterations *= values->size();
@@ -84,18 +97,37 @@ std::optional<SmallVector<int64_t>> convc::indexValues(OpFoldResult index,
       return std::nullopt;
     ranges.push_back(std::move(*values));
   }
-  llvm::SmallSetVector<int64_t, 8> result;
+  SmallVector<SmallVector<int64_t>> rows;
   for (int64_t it = 0; it < iterations; ++it) {
-    SmallVector<int64_t> dims, symbols;
-    int64_t rest = it;
-    for (auto [i, range] : llvm::enumerate(ranges)) {
-      (i < map.getNumDims() ? dims : symbols)
-          .push_back(range[rest % range.size()]);
-      rest /= range.size();
+    llvm::DenseMap<Value, int64_t> leafValue;
+    for (int64_t i = 0, rest = it; i < (int64_t)leaves.size(); ++i) {
+      leafValue[leaves[i]] = ranges[i][rest % ranges[i].size()];
+      rest /= ranges[i].size();
     }
-    result.insert(evaluate(map.getResult(0), dims, symbols));
+    SmallVector<int64_t> row;
+    for (auto &[map, operands] : maps) {
+      SmallVector<int64_t> dims, symbols;
+      for (auto [j, v] : llvm::enumerate(operands))
+        (j < map.getNumDims() ? dims : symbols).push_back(leafValue[v]);
+      row.push_back(evaluate(map.getResult(0), dims, symbols));
+    }
+    rows.push_back(std::move(row));
   }
-  SmallVector<int64_t> sorted(result.begin(), result.end());
-  llvm::sort(sorted);
-  return sorted;
+  return rows;
+}
+
+std::optional<SmallVector<int64_t>> convc::indexValues(OpFoldResult index,
+                                                       int64_t maxIterations) {
+  if (std::optional<int64_t> c = getConstantIntValue(index))
+    return SmallVector<int64_t>{*c};
+  std::optional<SmallVector<SmallVector<int64_t>>> rows =
+      iterationValues(cast<Value>(index), maxIterations);
+  if (!rows)
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (ArrayRef<int64_t> row : *rows)
+    values.push_back(row[0]);
+  llvm::sort(values);
+  values.erase(llvm::unique(values), values.end());
+  return values;
 }

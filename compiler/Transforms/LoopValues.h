@@ -10,7 +10,6 @@
 #ifndef CONVC_TRANSFORMS_LOOPVALUES_H
 #define CONVC_TRANSFORMS_LOOPVALUES_H
 
-#include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
@@ -18,13 +17,12 @@
 
 namespace convc {
 
-/// The values an scf.for or scf.forall induction variable takes, if its
-/// loop has static bounds.
-std::optional<llvm::SmallVector<int64_t>> inductionValues(mlir::Value v);
-
-/// The value of `expr` for the given dim and symbol values.
-int64_t evaluate(mlir::AffineExpr expr, llvm::ArrayRef<int64_t> dims,
-                 llvm::ArrayRef<int64_t> symbols);
+/// The values that `indices`, affine functions of induction variables,
+/// take together over their loops' iterations: a row per iteration, a
+/// value per index; none if a loop does not have static bounds or there
+/// are more than `maxIterations` iterations.
+std::optional<llvm::SmallVector<llvm::SmallVector<int64_t>>>
+iterationValues(llvm::ArrayRef<mlir::Value> indices, int64_t maxIterations);
 
 /// The distinct values (ascending) that `index`, an affine function of
 /// induction variables, takes over their loops' iterations; none if a loop

@@ -49,8 +49,7 @@ namespace convc {
 } // namespace convc
 
 using namespace mlir;
-using convc::evaluate;
-using convc::inductionValues;
+using convc::iterationValues;
 
 namespace {
 
@@ -279,48 +278,23 @@ struct DimVersions {
 std::optional<DimVersions>
 versionsOfDim(scf::ForOp loop, tensor::PadOp pad, int64_t dim,
               ArrayRef<std::pair<Value, int64_t>> reads) {
-  // Each index as an affine map of the induction variables around the loop.
-  SmallVector<Value> leaves;
-  SmallVector<std::pair<AffineMap, SmallVector<Value>>> maps;
-  for (auto [index, extent] : reads) {
-    AffineMap map = AffineMap::getMultiDimIdentityMap(1, loop.getContext());
-    SmallVector<Value> operands = {index};
-    affine::fullyComposeAffineMapAndOperands(&map, &operands);
-    for (Value v : operands)
-      if (!llvm::is_contained(leaves, v))
-        leaves.push_back(v);
-    maps.push_back({map, operands});
-  }
-  SmallVector<SmallVector<int64_t>> ranges;
-  int64_t iterations = 1;
-  for (Value leaf : leaves) {
-    std::optional<SmallVector<int64_t>> values = inductionValues(leaf);
-    if (!values || values->empty())
-      return std::nullopt;
-    iterations *= values->size();
-    if (iterations > kMaxIterations)
-      return std::nullopt;
-    ranges.push_back(*values);
-  }
+  SmallVector<Value> indices;
+  for (auto [index, extent] : reads)
+    indices.push_back(index);
+  std::optional<SmallVector<SmallVector<int64_t>>> iterations =
+      iterationValues(indices, kMaxIterations);
+  if (!iterations)
+    return std::nullopt;
   DimVersions versions;
   versions.key = reads.front().first;
   SmallVector<std::optional<int64_t>> deltas(reads.size());
   llvm::SmallSetVector<int64_t, 4> hits;
   int64_t paddingValues = 0, allValues = 0;
-  for (int64_t it = 0; it < iterations; ++it) {
-    llvm::DenseMap<Value, int64_t> leafValue;
-    for (int64_t i = 0, rest = it; i < (int64_t)leaves.size(); ++i) {
-      leafValue[leaves[i]] = ranges[i][rest % ranges[i].size()];
-      rest /= ranges[i].size();
-    }
+  for (ArrayRef<int64_t> values : *iterations) {
     int64_t key = 0;
     bool touches = false;
     for (auto [i, read] : llvm::enumerate(reads)) {
-      auto &[map, operands] = maps[i];
-      SmallVector<int64_t> dims, symbols;
-      for (auto [j, v] : llvm::enumerate(operands))
-        (j < map.getNumDims() ? dims : symbols).push_back(leafValue[v]);
-      int64_t value = evaluate(map.getResult(0), dims, symbols);
+      int64_t value = values[i];
       if (i == 0)
         key = value;
       if (deltas[i] && *deltas[i] != value - key)
