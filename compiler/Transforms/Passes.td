@@ -62,8 +62,9 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     element of its buffer (the column phases of a strided window) is one
     contiguous read of what it spans, in whole registers of 16 floats (the
     last masked), and a shuffle; consecutive copies of
-    the phases of the same rows share one loop (each row read from memory
-    once). LLVM copies strided buffers element by element otherwise.
+    the phases of the same rows share one loop in which each row is read
+    once, from the phase that starts first, and every phase shuffled out
+    of it. LLVM copies strided buffers element by element otherwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",

@@ -44,7 +44,8 @@
 // layers get a register tile of vectors of partial sums (scheduleLinear).
 // Rows that a stride takes every s-th element of are read whole and
 // shuffled; a block that copies its planes of a model input copies them as
-// column phases instead, so that strided taps read contiguous rows. On a
+// column phases instead, so that strided taps read contiguous rows (a band
+// of rows per block, whose phases fit in L1). On a
 // CPU a 1x1 convolution (with its bias and epilogue) runs over its pixels
 // flattened into one row, so that rows are whole vectors.
 //
