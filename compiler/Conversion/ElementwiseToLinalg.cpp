@@ -25,16 +25,28 @@ Value sigmoidOf(OpBuilder &b, Location loc, Value x) {
                                arith::AddFOp::create(b, loc, one, e));
 }
 
+/// x < bound ? bound : x (`below`), or x > bound ? bound : x: a NaN passes
+/// through, as in PyTorch. In this form LLVM emits one vmaxps / vminps
+/// (whose NaN rule is the same), where arith.maximumf / minimumf, which
+/// also order -0 below +0, cost a compare and a blend more each.
+Value bounded(OpBuilder &b, Location loc, Value x, float bound, bool below) {
+  Value c = constantF32(b, loc, bound);
+  Value beyond = arith::CmpFOp::create(
+      b, loc, below ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OGT, x,
+      c);
+  return arith::SelectOp::create(b, loc, beyond, c, x);
+}
+
 Value clamp(OpBuilder &b, Location loc, Value x, float lo, float hi) {
-  Value up = arith::MaximumFOp::create(b, loc, x, constantF32(b, loc, lo));
-  return arith::MinimumFOp::create(b, loc, up, constantF32(b, loc, hi));
+  return bounded(b, loc, bounded(b, loc, x, lo, /*below=*/true), hi,
+                 /*below=*/false);
 }
 
 /// The scalar formula of each activation.
 template <typename OpTy> Value activation(OpBuilder &, Location, Value, OpTy);
 
 template <> Value activation(OpBuilder &b, Location l, Value x, cnn::ReluOp) {
-  return arith::MaximumFOp::create(b, l, x, constantF32(b, l, 0.0f));
+  return bounded(b, l, x, 0.0f, /*below=*/true);
 }
 template <> Value activation(OpBuilder &b, Location l, Value x, cnn::Relu6Op) {
   return clamp(b, l, x, 0.0f, 6.0f);

@@ -106,7 +106,10 @@ func.func @global_flatten(%x: tensor<1x2x3x4xf32>) -> tensor<1x2xf32> {
 // CHECK-LABEL: func.func @elementwise
 // CHECK: %[[K:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
 // CHECK: %[[R:.*]] = linalg.generic
-// CHECK: arith.maximumf
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[NEG:.*]] = arith.cmpf olt, %[[X]], %[[ZERO]] : f32
+// CHECK: arith.select %[[NEG]], %[[ZERO]], %[[X]] : f32
 // CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<2x2xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
@@ -169,9 +172,15 @@ func.func @concat_reshape(%a: tensor<1x2x2x2xf32>, %b: tensor<1x3x2x2xf32>) -> t
 
 // -----
 
+// relu6: x < 0 ? 0 : x, then y > 6 ? 6 : y (a NaN passes through).
 // CHECK-LABEL: func.func @activations
-// CHECK: arith.maximumf
-// CHECK: arith.minimumf
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[NEG:.*]] = arith.cmpf olt, %[[X]], %[[ZERO]] : f32
+// CHECK: %[[Y:.*]] = arith.select %[[NEG]], %[[ZERO]], %[[X]] : f32
+// CHECK: %[[SIX:.*]] = arith.constant 6.000000e+00 : f32
+// CHECK: %[[BIG:.*]] = arith.cmpf ogt, %[[Y]], %[[SIX]] : f32
+// CHECK: arith.select %[[BIG]], %[[SIX]], %[[Y]] : f32
 // CHECK: math.exp
 // CHECK: arith.divf
 // CHECK: math.tanh

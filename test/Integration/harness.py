@@ -119,8 +119,14 @@ class Checker:
             print(f"FAIL {label}: shape {got.shape}, expected {want.shape}")
             self.failed += 1
             return
-        err = np.abs(got.astype(np.float64) - want)
-        bad = err > atol + rtol * np.abs(want)
+        # Equal values (infinities, NaN against NaN) are exact; a NaN or an
+        # infinity against anything else is off.
+        got64 = got.astype(np.float64)
+        same = (got64 == want) | (np.isnan(got64) & np.isnan(want))
+        with np.errstate(invalid="ignore"):
+            err = np.where(same, 0.0, np.abs(got64 - want))
+        err = np.where(np.isnan(err), np.inf, err)
+        bad = err > atol + rtol * np.abs(np.where(np.isfinite(want), want, 0))
         if bad.any():
             i = np.unravel_index(np.argmax(err), err.shape)
             print(f"FAIL {label}: {bad.sum()} of {bad.size} elements off; "

@@ -40,6 +40,26 @@ def main():
     for i, (call, fn) in enumerate(POOLS):
         checker.check(call, outs[f"p{i}"], fn(x))
 
+    # NaN, infinities and -0 through the activations (alone and as a
+    # convolution's epilogue) and pooling: a NaN passes through, as in
+    # PyTorch, and relu6 of +inf is 6.
+    special = [np.nan, np.inf, -np.inf, -0.0, 0.0, 7.5, -2.0, 3.0]
+    x = np.resize(np.array(special, np.float32), (1, 2, 4, 16))
+    x[0, 1] = np.roll(x[0, 1], 3, axis=1)
+    w = {"c.weight": r.standard_normal((2, 2, 1, 1)).astype(np.float32)}
+    src = """model special(x: f32[1, 2, 4, 16]) -> (r, r6, c6, mp) {
+  c = conv2d(x, out=2, kernel=1, bias=false)
+  return relu(x), relu6(x), relu6(c), max_pool2d(x, kernel=2)
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    checker.check("relu of NaN, inf, -0", outs["r"], ref.relu(x))
+    checker.check("relu6 of NaN, inf, -0", outs["r6"], ref.relu6(x))
+    checker.check("relu6(conv2d) of NaN, inf", outs["c6"],
+                  ref.relu6(ref.conv2d(x, w["c.weight"])))
+    checker.check("max_pool2d of NaN, inf", outs["mp"],
+                  ref.max_pool2d(x, (2, 2)))
+
     # linear on a flattened 4-D tensor, with and without bias; a chain.
     x = r.standard_normal((3, 2, 3, 5)).astype(np.float32)
     w1 = r.standard_normal((7, 30)).astype(np.float32)
