@@ -342,6 +342,25 @@ int64_t convc::chooseGpuChannelChunk(int64_t channels, int64_t bytesPerChannel,
   return fit < 1 ? 0 : largestDivisor(channels, std::min<int64_t>(32, fit));
 }
 
+int64_t convc::chooseInputBandRows(const ConvShape &dw, int64_t inputChannels,
+                                   int64_t inputHeight, int64_t regRows,
+                                   const CpuDesc &cpu) {
+  constexpr int64_t kFloat = 4;
+  int64_t rowBytes = inputChannels * dw.inputWidth * kFloat;
+  if (rowBytes * inputHeight <= cpu.l2Bytes || regRows <= 0)
+    return 0;
+  for (int64_t b = dw.oh; b >= regRows; --b) {
+    if (dw.oh % b || b % regRows)
+      continue;
+    int64_t rows = (b - 1) * dw.strideH + dw.kernelRows;
+    // Rows that the next band reads too: computed by both.
+    int64_t shared = std::max<int64_t>(0, dw.kernelRows - dw.strideH);
+    if (rows * rowBytes <= cpu.l2Bytes / 2 && 8 * shared <= b * dw.strideH)
+      return b;
+  }
+  return 0;
+}
+
 std::optional<SeparableTiles>
 convc::chooseGpuSeparableTiles(const ConvShape &dw, const ConvShape &pw,
                                const GpuDesc &gpu) {

@@ -136,7 +136,23 @@ int64_t chooseGpuChannelChunk(int64_t channels, int64_t bytesPerChannel,
 struct SeparableTiles {
   ConvTiles pointwise;
   llvm::SmallVector<int64_t, 4> depthwiseReg;
+  /// CPU: each block computes the rows of the depthwise input its band
+  /// reads (an inverted residual's expansion) instead of reading them from
+  /// memory.
+  bool computeInput = false;
 };
+
+/// The rows of output of a CPU block of a depthwise-separable pair that
+/// computes its input's rows itself (see SeparableTiles::computeInput):
+/// most rows, a multiple of `regRows` dividing the depthwise output's
+/// height, whose rows of input (`inputChannels` of them, padded) fit in
+/// half of L2, and few enough that the blocks share the input rows they
+/// both read (computed twice) for at most an eighth of the rows, or 0 when
+/// the input fits in L2 (it stays in cache between the two layers) or no
+/// band qualifies.
+int64_t chooseInputBandRows(const ConvShape &depthwise, int64_t inputChannels,
+                            int64_t inputHeight, int64_t regRows,
+                            const CpuDesc &cpu);
 
 /// None when the band does not fit in shared memory or the threads in a
 /// block.

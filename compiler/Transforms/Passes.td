@@ -193,7 +193,14 @@ def TileAndVectorizePass : Pass<"convc-tile-and-vectorize", "::mlir::func::FuncO
     by the options), the reduction over input channels is a loop of single
     steps, and every op of the innermost tile is vectorized. A 1x1
     convolution whose result is not padded for the next layer runs over its
-    pixels flattened into one row (whole vectors per row of the tile).
+    pixels flattened into one row (whole vectors per row of the tile). A
+    depthwise convolution and the 1x1 convolution that consumes it are one
+    loop nest whose blocks compute their band of depthwise output first;
+    when the depthwise input is the padded result of a 1x1 expansion that
+    does not fit in L2 (an inverted residual), each block computes the
+    expansion's rows its band reads too, into a padded block buffer (a
+    version per band that reaches into the padding), and the expansion is
+    never a whole tensor.
     Output: vector ops on tensors inside the loops; the rest of the
     function is unchanged.
 

@@ -1004,6 +1004,36 @@ tensor::PadOp padOfModelInput(Value v) {
   return pad && isa<BlockArgument>(pad.getSource()) ? pad : tensor::PadOp();
 }
 
+/// Computes `slice` of a tensor that the ops of `producer` compute, with
+/// those ops' tiles (each op's slice of the tensors it reads from the
+/// others fused in turn); returns the tiled ops, the one that computes
+/// `slice` first, or failure (the IR may then be partly fused, but valid).
+FailureOr<SmallVector<Operation *>>
+fuseProducers(RewriterBase &rewriter, tensor::ExtractSliceOp slice,
+              const llvm::SmallPtrSetImpl<Operation *> &producer) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  SmallVector<Operation *> tiled;
+  SmallVector<tensor::ExtractSliceOp> worklist = {slice};
+  while (!worklist.empty()) {
+    tensor::ExtractSliceOp next = worklist.pop_back_val();
+    auto result = dyn_cast<OpResult>(next.getSource());
+    if (!result || !producer.contains(result.getOwner()))
+      continue;
+    rewriter.setInsertionPoint(next);
+    FailureOr<TilingResult> t =
+        tensor::replaceExtractSliceWithTiledProducer(rewriter, next, result);
+    if (failed(t) || t->tiledValues.size() != 1 ||
+        t->tiledValues[0].getType() != next.getType())
+      return failure();
+    rewriter.replaceOp(next, t->tiledValues[0]);
+    llvm::append_range(tiled, t->tiledOps);
+    for (Operation *generated : t->generatedSlices)
+      if (auto s = dyn_cast<tensor::ExtractSliceOp>(generated))
+        worklist.push_back(s);
+  }
+  return tiled;
+}
+
 /// Reads the taps of a window over a padded plane that take every s-th
 /// column (a strided depthwise convolution or pooling window) from s
 /// phases of it instead: phase p holds the padded plane's columns p, p + s,
@@ -1014,23 +1044,36 @@ tensor::PadOp padOfModelInput(Value v) {
 /// in the copy. The window is whole rows of the plane, from a row that
 /// depends on the block (a band of rows): a band that reaches into the
 /// padding rows gets phases of its own, in an scf.if on the window's first
-/// row, so that every copy has static padding. False (nothing changed) for
-/// a degenerate window or one whose rows cannot be enumerated.
-bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
-                        const TapWindow &w, tensor::PadOp pad) {
+/// row, so that every copy has static padding. The window may span several
+/// channels (a separable block's band). Without `inPhases`, the band is one
+/// padded copy whose rows the taps read strided (where copying phases
+/// would cost more than the shuffles it saves). With `producer` (the ops that
+/// compute the padded tensor's source: an inverted residual's expansion),
+/// each version computes its band's rows of the source itself, and
+/// `fusedBands` receives the fused ops of each version (root first); the
+/// source never goes to memory. False (nothing changed) for a degenerate
+/// window or one whose rows cannot be enumerated.
+bool readTapsFromPhases(
+    RewriterBase &rewriter, linalg::GenericOp conv, const TapWindow &w,
+    tensor::PadOp pad, bool inPhases = true,
+    const llvm::SmallPtrSetImpl<Operation *> *producer = nullptr,
+    SmallVectorImpl<SmallVector<Operation *>> *fusedBands = nullptr) {
   auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
   ArrayRef<int64_t> sizes = first.getStaticSizes();
   ArrayRef<int64_t> strides = first.getStaticStrides();
-  int64_t s = strides[3], ow = sizes[3];
+  // Phases of s columns, or (`inPhases` false) one padded copy whose rows
+  // the taps read strided.
+  int64_t s = inPhases ? strides[3] : 1, ow = sizes[3];
+  int64_t tapStride = strides[3] / s;
   int64_t padL = pad.getStaticLow()[3], padT = pad.getStaticLow()[2];
   auto sourceType = cast<RankedTensorType>(pad.getSource().getType());
   int64_t width = sourceType.getDimSize(3), height = sourceType.getDimSize(2);
-  int64_t rows = w.shape[2];
+  int64_t channels = w.shape[1], rows = w.shape[2];
   // Each phase's width: to the last column a tap of that phase reads.
   llvm::SmallMapVector<int64_t, int64_t, 4> phaseWidth;
   for (ArrayRef<int64_t> within : w.within) {
     int64_t &wq = phaseWidth[within[3] % s];
-    wq = std::max(wq, within[3] / s + ow);
+    wq = std::max(wq, within[3] / s + (ow - 1) * tapStride + 1);
   }
   // Phase column q is padded column s*q + p, source column s*q + p - padL;
   // the source's columns are phase columns [q0, q1).
@@ -1078,21 +1121,36 @@ bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
   for (auto [p, wq] : phaseWidth)
     buffers.push_back(bufferization::AllocTensorOp::create(
         rewriter, loc,
-        RankedTensorType::get({1, 1, rows, wq}, sourceType.getElementType()),
+        RankedTensorType::get({1, channels, rows, wq},
+                              sourceType.getElementType()),
         ValueRange{}));
   // The phases of the band whose first source row is `sourceRow`, with
   // `top` and `bottom` rows of padding.
   auto phasesOfBand = [&](OpFoldResult sourceRow, int64_t top, int64_t bottom) {
+    // The band's rows of the source, computed here if it has a producer.
+    Value bandRows = tensor::ExtractSliceOp::create(
+        rewriter, loc, pad.getSource(),
+        {w.offsets[0], w.offsets[1], sourceRow, rewriter.getIndexAttr(0)},
+        foldResults(rewriter, {1, channels, rows - top - bottom, width}),
+        foldResults(rewriter, {1, 1, 1, 1}));
+    if (producer) {
+      FailureOr<SmallVector<Operation *>> fused = fuseProducers(
+          rewriter, bandRows.getDefiningOp<tensor::ExtractSliceOp>(),
+          *producer);
+      // If fusion fails, the band reads the source (still computed whole).
+      if (succeeded(fused) && !fused->empty()) {
+        bandRows = fused->front()->getResult(0);
+        fusedBands->push_back(std::move(*fused));
+      }
+    }
     SmallVector<Value> phases;
     for (auto [i, entry] : llvm::enumerate(phaseWidth)) {
       auto [p, wq] = entry;
       auto [q0, q1] = columns[p];
-      SmallVector<OpFoldResult> offsets = {
-          w.offsets[0], w.offsets[1], sourceRow,
-          rewriter.getIndexAttr(s * q0 + p - padL)};
       Value phase = tensor::ExtractSliceOp::create(
-          rewriter, loc, pad.getSource(), offsets,
-          foldResults(rewriter, {1, 1, rows - top - bottom, q1 - q0}),
+          rewriter, loc, bandRows,
+          foldResults(rewriter, {0, 0, 0, s * q0 + p - padL}),
+          foldResults(rewriter, {1, channels, rows - top - bottom, q1 - q0}),
           foldResults(rewriter, {1, 1, 1, s}));
       if (top || bottom || q0 || q1 < wq) {
         SmallVector<OpFoldResult> low = pad.getMixedLowPad(),
@@ -1153,12 +1211,12 @@ bool readTapsFromPhases(RewriterBase &rewriter, linalg::GenericOp conv,
     auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
     SmallVector<int64_t> offsets = {within[0], within[1], within[2],
                                     within[3] / s};
-    SmallVector<int64_t> unit(strides);
-    unit[3] = 1;
+    SmallVector<int64_t> tapStrides(strides);
+    tapStrides[3] = tapStride;
     Value tap = tensor::ExtractSliceOp::create(
         rewriter, conv.getLoc(), slice.getType(), phases[within[3] % s],
         foldResults(rewriter, offsets), slice.getMixedSizes(),
-        foldResults(rewriter, unit));
+        foldResults(rewriter, tapStrides));
     OpOperand *target = operand;
     rewriter.modifyOpInPlace(conv, [&] { target->set(tap); });
   }
@@ -1351,6 +1409,47 @@ linalg::GenericOp separablePartner(linalg::GenericOp depthwise) {
   return pointwise;
 }
 
+/// The expansion of an inverted residual: a 1x1 convolution (with its
+/// initial value and epilogue, `ops`) whose result, padded (`pad`), only
+/// `depthwise` reads.
+struct Expansion {
+  tensor::PadOp pad;
+  llvm::SmallPtrSet<Operation *, 8> ops;
+};
+
+std::optional<Expansion> expansionOf(linalg::GenericOp depthwise) {
+  auto tap =
+      depthwise.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
+  auto pad =
+      tap ? tap.getSource().getDefiningOp<tensor::PadOp>() : tensor::PadOp();
+  if (!pad || !pad.getConstantPaddingValue() || !pad.getSource().hasOneUse() ||
+      llvm::any_of(pad->getUsers(), [&](Operation *user) {
+        return !isa<tensor::ExtractSliceOp>(user) ||
+               llvm::any_of(user->getUsers(),
+                            [&](Operation *u) { return u != depthwise; });
+      }))
+    return std::nullopt;
+  // Back from the padded value through its epilogue to the convolution.
+  Operation *op = pad.getSource().getDefiningOp();
+  for (int i = 0; i < 8 && op && !getConvKind(op); ++i) {
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    op = g && g.getNumDpsInputs() ? g.getDpsInputs()[0].getDefiningOp()
+                                  : nullptr;
+  }
+  auto conv = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!conv || getConvKind(conv) != ConvKind::Dense || previousInChain(conv) ||
+      conv.getNumDpsInputs() != 2 ||
+      conv.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>())
+    return std::nullopt;
+  ConvShape shape = convShape(conv, ConvKind::Dense);
+  if (shape.taps != 1)
+    return std::nullopt;
+  Expansion e{pad, {}};
+  if (withEpilogue(conv, e.ops) != pad.getSource().getDefiningOp())
+    return std::nullopt;
+  return e;
+}
+
 /// The tiles of a depthwise-separable pair, if `machine` fuses it. On a CPU
 /// the depthwise register tile (left empty) is chosen for the band.
 std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
@@ -1373,6 +1472,17 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   // Every output channel in the block: a block of fewer would recompute
   // the depthwise band for each.
   t.pointwise.block[1] = 0;
+  // An expansion whose result does not stay in cache: each block computes
+  // its band's rows of it.
+  if (std::optional<Expansion> e = expansionOf(depthwise)) {
+    ArrayRef<int64_t> source = e->pad.getSourceType().getShape();
+    if (int64_t rows = chooseInputBandRows(
+            convShape(depthwise, ConvKind::Depthwise), source[1], source[2],
+            t.pointwise.reg[2], machine.cpu)) {
+      t.pointwise.block[2] = rows;
+      t.computeInput = true;
+    }
+  }
   return t;
 }
 
@@ -1401,12 +1511,20 @@ void bandInSharedMemory(RewriterBase &rewriter, Operation *dwRoot,
 /// depthwise output it reads, with the depthwise epilogue, into a buffer
 /// that stays in cache, then consumes it. Each part is then tiled for
 /// registers with its own micro-kernel. On a GPU the band is in the block's
-/// shared memory, each part a loop over the block's threads. Returns the
-/// innermost tiles' ops.
+/// shared memory, each part a loop over the block's threads. With
+/// `tiles.computeInput`, each CPU block first computes the rows of the
+/// expansion that its depthwise band reads, into a padded buffer of the
+/// block (see readTapsFromPhases; a version per band that reaches into the
+/// padding, each with its own register tiles); the expansion's ops are then
+/// erased and added to `erased`. Returns the innermost tiles' ops.
 FailureOr<SmallVector<Operation *>>
 scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
                   linalg::GenericOp pointwise, const SeparableTiles &tiles,
-                  const Machine &machine) {
+                  const Machine &machine,
+                  llvm::SmallPtrSetImpl<Operation *> &erased) {
+  std::optional<Expansion> expansion;
+  if (tiles.computeInput)
+    expansion = expansionOf(depthwise);
   llvm::SmallPtrSet<Operation *, 8> fusable;
   withEpilogue(depthwise, fusable);
   Operation *root = withEpilogue(pointwise, fusable);
@@ -1437,6 +1555,17 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
         convShape(cast<linalg::GenericOp>(*dwIt), ConvKind::Depthwise));
   else
     dwTiles.reg = tiles.depthwiseReg;
+  SmallVector<SmallVector<Operation *>> bands;
+  if (expansion) {
+    auto dwConv = cast<linalg::GenericOp>(*dwIt);
+    FailureOr<SmallVector<TapWindow, 2>> windows = tapWindows(rewriter, dwConv);
+    if (succeeded(windows))
+      for (const TapWindow &w : *windows)
+        if (w.source == expansion->pad.getResult() &&
+            isConstantIntValue(w.offsets[3], 0) && w.shape[0] == 1)
+          readTapsFromPhases(rewriter, dwConv, w, expansion->pad,
+                             /*inPhases=*/false, &expansion->ops, &bands);
+  }
   FailureOr<SmallVector<Operation *>> pwInner =
       tileRegisters(rewriter, pwOps, tiles.pointwise, ConvKind::Dense, machine);
   if (failed(pwInner))
@@ -1447,6 +1576,37 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
     return failure();
   SmallVector<Operation *> inner = *dwInner;
   llvm::append_range(inner, *pwInner);
+  // Each version's rows of the expansion, with the expansion's own
+  // register tiles for the band's shape.
+  for (ArrayRef<Operation *> band : bands) {
+    auto *conv = llvm::find_if(
+        band, [](Operation *op) { return getConvKind(op).has_value(); });
+    if (conv == band.end())
+      return failure();
+    FailureOr<SmallVector<Operation *>> bandInner =
+        tileRegisters(rewriter, band,
+                      machine.tiles(convShape(cast<linalg::GenericOp>(*conv),
+                                              ConvKind::Dense)),
+                      ConvKind::Dense, machine);
+    if (failed(bandInner))
+      return failure();
+    llvm::append_range(inner, *bandInner);
+  }
+  // The whole expansion, now read by no one (unless a version could not
+  // compute its rows).
+  if (expansion) {
+    SmallVector<Operation *> candidates = {expansion->pad};
+    llvm::append_range(candidates, expansion->ops);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (Operation *op : candidates)
+        if (!erased.contains(op) && op->use_empty()) {
+          erased.insert(op);
+          rewriter.eraseOp(op);
+          changed = true;
+        }
+    }
+  }
   return inner;
 }
 
@@ -1609,7 +1769,8 @@ struct TileAndVectorizePass
     // longer in the function.
     llvm::SmallPtrSet<Operation *, 8> fused;
     for (linalg::GenericOp conv : convs) {
-      if (getConvKind(conv) != ConvKind::Depthwise)
+      // (An expansion computed by a pair's blocks is erased.)
+      if (fused.contains(conv) || getConvKind(conv) != ConvKind::Depthwise)
         continue;
       linalg::GenericOp pointwise = separablePartner(conv);
       if (!pointwise)
@@ -1618,10 +1779,10 @@ struct TileAndVectorizePass
           separableTiles(conv, pointwise, machine);
       if (!tiles)
         continue;
-      if (!scheduled(
-              conv,
-              scheduleSeparable(rewriter, conv, pointwise, *tiles, machine),
-              "depthwise-separable pair"))
+      if (!scheduled(conv,
+                     scheduleSeparable(rewriter, conv, pointwise, *tiles,
+                                       machine, fused),
+                     "depthwise-separable pair"))
         return signalPassFailure();
       fused.insert(conv);
       fused.insert(pointwise);

@@ -141,6 +141,31 @@ def main():
     checker.check("pointwise(depthwise, stride [2, 1]) to 12 channels",
                   outs["narrow"], ref.conv2d(e, w["f.weight"]))
 
+    # An inverted residual's expansion (1x1, relu6) into a stride-2
+    # depthwise pair, its result larger than L2: each block of the pair
+    # computes its band's rows of the expansion (top, interior and bottom
+    # bands), batch 2, odd sizes.
+    x = r.standard_normal((2, 16, 59, 61)).astype(np.float32)
+    w = {"e.weight": r.standard_normal((96, 16, 1, 1)) / 4,
+         "e.bias": r.standard_normal(96),
+         "d.weight": r.standard_normal((96, 1, 3, 3)),
+         "d.bias": r.standard_normal(96),
+         "p.weight": r.standard_normal((24, 96, 1, 1)) / 10}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model expanded(x: f32[2, 16, 59, 61]) -> (p) {
+  e = relu6(conv2d(x, out=96, kernel=1))
+  d = relu6(conv2d(e, out=96, kernel=3, stride=2, pad=1, groups=96))
+  p = conv2d(d, out=24, kernel=1, bias=false)
+  return p
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    e = ref.relu6(ref.conv2d(x, w["e.weight"], w["e.bias"]))
+    d = ref.relu6(ref.conv2d(e, w["d.weight"], w["d.bias"], stride=(2, 2),
+                             pad=(1, 1, 1, 1), groups=96))
+    checker.check("pointwise(depthwise(expansion), stride 2), in bands",
+                  outs["p"], ref.conv2d(d, w["p.weight"]))
+
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.
     x = r.standard_normal((2, 4, 5, 6)).astype(np.float32) * 3

@@ -212,6 +212,29 @@ TEST(ConvSchedule, StridedDepthwiseBlocksAreBandsWhosePhasesFitL1) {
   EXPECT_EQ(chooseConvTiles(unit, avx512()).block[2], 0);
 }
 
+TEST(ConvSchedule, SeparableBlocksComputeTheirRowsOfALargeExpansion) {
+  // MobileNetV2's features.2: 96 expanded channels, 112x112 (4.9 MB
+  // padded, more than L2) -> 56x56 at stride 2. A band of 4 output rows
+  // reads 9 input rows (385 KiB, within half of L2), one of them shared
+  // with the next band (1 in 8).
+  ConvShape dw{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 114, 2, 2};
+  EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 2, avx512()), 4);
+  // A multiple of the pointwise register rows, dividing the height.
+  EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 4, avx512()), 4);
+  EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 3, avx512()), 0);
+  // Half of L2 smaller: bands of 2 rows would share 1 row in 4.
+  CpuDesc small = avx512();
+  small.l2Bytes /= 2;
+  EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 2, small), 0);
+  // An expansion that stays in L2 is read from there.
+  ConvShape late{ConvKind::Depthwise, 1, 384, 14, 14, 1, 9, 3, 16, 1, 1};
+  EXPECT_EQ(chooseInputBandRows(late, 384, 14, 2, avx512()), 0);
+  // At stride 1 two of every b + 2 rows are shared: bands of 8 rows of 144
+  // channels (features.3) would compute a quarter of the rows twice.
+  ConvShape unit{ConvKind::Depthwise, 1, 144, 56, 56, 1, 9, 3, 58, 1, 1};
+  EXPECT_EQ(chooseInputBandRows(unit, 144, 56, 2, avx512()), 0);
+}
+
 /// The properties every GPU schedule must have: static tiles, a register
 /// tile within the accumulator budget, at most 1024 threads per block.
 void checkGpuTiles(const ConvShape &s, const GpuDesc &gpu) {
