@@ -355,7 +355,7 @@ int64_t convc::chooseInputBandRows(const ConvShape &dw, int64_t inputChannels,
     int64_t rows = (b - 1) * dw.strideH + dw.kernelRows;
     // Rows that the next band reads too: computed by both.
     int64_t shared = std::max<int64_t>(0, dw.kernelRows - dw.strideH);
-    if (rows * rowBytes <= cpu.l2Bytes / 2 && 8 * shared <= b * dw.strideH)
+    if (rows * rowBytes <= cpu.l2Bytes / 2 && 4 * shared <= b * dw.strideH)
       return b;
   }
   return 0;

@@ -165,6 +165,28 @@ def main():
                              pad=(1, 1, 1, 1), groups=96))
     checker.check("pointwise(depthwise(expansion), stride 2), in bands",
                   outs["p"], ref.conv2d(d, w["p.weight"]))
+    # The same at stride 1, with the residual add of an inverted residual.
+    x = r.standard_normal((1, 24, 48, 45)).astype(np.float32)
+    w = {"e.weight": r.standard_normal((144, 24, 1, 1)) / 5,
+         "e.bias": r.standard_normal(144),
+         "d.weight": r.standard_normal((144, 1, 3, 3)),
+         "d.bias": r.standard_normal(144),
+         "p.weight": r.standard_normal((24, 144, 1, 1)) / 12}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model residual(x: f32[1, 24, 48, 45]) -> (y) {
+  e = relu6(conv2d(x, out=144, kernel=1))
+  d = relu6(conv2d(e, out=144, kernel=3, pad=1, groups=144))
+  p = conv2d(d, out=24, kernel=1, bias=false)
+  y = add(x, p)
+  return y
+}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    e = ref.relu6(ref.conv2d(x, w["e.weight"], w["e.bias"]))
+    d = ref.relu6(ref.conv2d(e, w["d.weight"], w["d.bias"], pad=(1, 1, 1, 1),
+                             groups=144))
+    checker.check("x + pointwise(depthwise(expansion)), in bands",
+                  outs["y"], x + ref.conv2d(d, w["p.weight"]))
 
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.

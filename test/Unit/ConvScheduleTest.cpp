@@ -216,23 +216,31 @@ TEST(ConvSchedule, SeparableBlocksComputeTheirRowsOfALargeExpansion) {
   // MobileNetV2's features.2: 96 expanded channels, 112x112 (4.9 MB
   // padded, more than L2) -> 56x56 at stride 2. A band of 4 output rows
   // reads 9 input rows (385 KiB, within half of L2), one of them shared
-  // with the next band (1 in 8).
+  // with the next band (1 in 8 of the band's).
   ConvShape dw{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 114, 2, 2};
   EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 2, avx512()), 4);
   // A multiple of the pointwise register rows, dividing the height.
   EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 4, avx512()), 4);
   EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 3, avx512()), 0);
-  // Half of L2 smaller: bands of 2 rows would share 1 row in 4.
+  // Half of L2: bands of 2 rows (5 input rows), sharing 1 row in 4; a
+  // quarter: not even those fit.
   CpuDesc small = avx512();
+  small.l2Bytes /= 2;
+  EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 2, small), 2);
   small.l2Bytes /= 2;
   EXPECT_EQ(chooseInputBandRows(dw, 96, 112, 2, small), 0);
   // An expansion that stays in L2 is read from there.
   ConvShape late{ConvKind::Depthwise, 1, 384, 14, 14, 1, 9, 3, 16, 1, 1};
   EXPECT_EQ(chooseInputBandRows(late, 384, 14, 2, avx512()), 0);
-  // At stride 1 two of every b + 2 rows are shared: bands of 8 rows of 144
-  // channels (features.3) would compute a quarter of the rows twice.
+  // At stride 1, two rows are shared: features.3's 144 channels of 56x56
+  // (1.9 MB) in bands of 8 rows (10 input rows, 326 KiB).
   ConvShape unit{ConvKind::Depthwise, 1, 144, 56, 56, 1, 9, 3, 58, 1, 1};
-  EXPECT_EQ(chooseInputBandRows(unit, 144, 56, 2, avx512()), 0);
+  EXPECT_EQ(chooseInputBandRows(unit, 144, 56, 2, avx512()), 8);
+  // A 5x5 kernel shares four rows: bands of 16 would not fit.
+  ConvShape five = unit;
+  five.kernelRows = 5;
+  five.inputWidth = 60;
+  EXPECT_EQ(chooseInputBandRows(five, 144, 56, 2, avx512()), 0);
 }
 
 /// The properties every GPU schedule must have: static tiles, a register
