@@ -28,6 +28,37 @@ POOLS = [
 ]
 
 
+def inverted_residual(checker, r, shape, hidden, out, stride):
+    """expand (1x1, relu6) -> depthwise 3x3 (relu6) -> project (1x1), plus
+    the input when the shape is kept, against the reference."""
+    n, cin, h, w_ = shape
+    x = r.standard_normal(shape).astype(np.float32)
+    w = {"e.weight": r.standard_normal((hidden, cin, 1, 1)) / np.sqrt(cin),
+         "e.bias": r.standard_normal(hidden),
+         "d.weight": r.standard_normal((hidden, 1, 3, 3)),
+         "d.bias": r.standard_normal(hidden),
+         "p.weight": r.standard_normal((out, hidden, 1, 1)) / np.sqrt(hidden)}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    residual = stride == 1 and cin == out
+    src = f"""model inverted(x: f32[{n}, {cin}, {h}, {w_}]) -> (y) {{
+  e = relu6(conv2d(x, out={hidden}, kernel=1))
+  d = relu6(conv2d(e, out={hidden}, kernel=3, stride={stride}, pad=1, groups={hidden}))
+  p = conv2d(d, out={out}, kernel=1, bias=false)
+  y = {"add(x, p)" if residual else "p"}
+  return y
+}}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w)
+    e = ref.relu6(ref.conv2d(x, w["e.weight"], w["e.bias"]))
+    d = ref.relu6(ref.conv2d(e, w["d.weight"], w["d.bias"],
+                             stride=(stride, stride), pad=(1, 1, 1, 1),
+                             groups=hidden))
+    y = ref.conv2d(d, w["p.weight"])
+    checker.check(f"inverted residual {shape}, {cin} -> {hidden} -> {out}, "
+                  f"stride {stride}, in bands", outs["y"],
+                  x + y if residual else y)
+
+
 def main():
     checker = harness.Checker()
     r = harness.rng(2)
@@ -141,52 +172,12 @@ def main():
     checker.check("pointwise(depthwise, stride [2, 1]) to 12 channels",
                   outs["narrow"], ref.conv2d(e, w["f.weight"]))
 
-    # An inverted residual's expansion (1x1, relu6) into a stride-2
-    # depthwise pair, its result larger than L2: each block of the pair
-    # computes its band's rows of the expansion (top, interior and bottom
-    # bands), batch 2, odd sizes.
-    x = r.standard_normal((2, 16, 59, 61)).astype(np.float32)
-    w = {"e.weight": r.standard_normal((96, 16, 1, 1)) / 4,
-         "e.bias": r.standard_normal(96),
-         "d.weight": r.standard_normal((96, 1, 3, 3)),
-         "d.bias": r.standard_normal(96),
-         "p.weight": r.standard_normal((24, 96, 1, 1)) / 10}
-    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
-    src = """model expanded(x: f32[2, 16, 59, 61]) -> (p) {
-  e = relu6(conv2d(x, out=96, kernel=1))
-  d = relu6(conv2d(e, out=96, kernel=3, stride=2, pad=1, groups=96))
-  p = conv2d(d, out=24, kernel=1, bias=false)
-  return p
-}
-"""
-    outs = harness.compile_and_run(src, {"x": x}, w)
-    e = ref.relu6(ref.conv2d(x, w["e.weight"], w["e.bias"]))
-    d = ref.relu6(ref.conv2d(e, w["d.weight"], w["d.bias"], stride=(2, 2),
-                             pad=(1, 1, 1, 1), groups=96))
-    checker.check("pointwise(depthwise(expansion), stride 2), in bands",
-                  outs["p"], ref.conv2d(d, w["p.weight"]))
-    # The same at stride 1, with the residual add of an inverted residual.
-    x = r.standard_normal((1, 24, 48, 45)).astype(np.float32)
-    w = {"e.weight": r.standard_normal((144, 24, 1, 1)) / 5,
-         "e.bias": r.standard_normal(144),
-         "d.weight": r.standard_normal((144, 1, 3, 3)),
-         "d.bias": r.standard_normal(144),
-         "p.weight": r.standard_normal((24, 144, 1, 1)) / 12}
-    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
-    src = """model residual(x: f32[1, 24, 48, 45]) -> (y) {
-  e = relu6(conv2d(x, out=144, kernel=1))
-  d = relu6(conv2d(e, out=144, kernel=3, pad=1, groups=144))
-  p = conv2d(d, out=24, kernel=1, bias=false)
-  y = add(x, p)
-  return y
-}
-"""
-    outs = harness.compile_and_run(src, {"x": x}, w)
-    e = ref.relu6(ref.conv2d(x, w["e.weight"], w["e.bias"]))
-    d = ref.relu6(ref.conv2d(e, w["d.weight"], w["d.bias"], pad=(1, 1, 1, 1),
-                             groups=144))
-    checker.check("x + pointwise(depthwise(expansion)), in bands",
-                  outs["y"], x + ref.conv2d(d, w["p.weight"]))
+    # An inverted residual's expansion (1x1, relu6) into a depthwise pair,
+    # its result larger than L2: each block of the pair computes its band's
+    # rows of the expansion (top, interior and bottom bands). Stride 2,
+    # batch 2, odd sizes; stride 1 with the residual add.
+    inverted_residual(checker, r, (2, 16, 59, 61), 96, 24, stride=2)
+    inverted_residual(checker, r, (1, 24, 48, 45), 144, 24, stride=1)
 
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.
