@@ -1462,7 +1462,9 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   // A depthwise convolution of a model input pads its own planes in cache
   // (padPlanesInBlock), one pass over the input; fused, the input would be
   // copied, padded, as a whole first: one more pass, what the fusion saves
-  // on the intermediate (and each half's own schedule is faster alone).
+  // on the intermediate (and each half's own schedule is faster alone:
+  // DS1 fused with each block copying its padded band of the input took
+  // 0.204 ms, apart 0.166).
   auto tap =
       depthwise.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
   if (tap && padOfModelInput(tap.getSource()))
