@@ -1034,6 +1034,22 @@ fuseProducers(RewriterBase &rewriter, tensor::ExtractSliceOp slice,
   return tiled;
 }
 
+/// Whether `w` reads whole rows (from column 0) of one image of `pad`, a
+/// static constant padding of the rows and columns alone: what
+/// readTapsFromPhases copies.
+bool readsPaddedRows(const TapWindow &w, tensor::PadOp pad) {
+  if (w.source != pad.getResult() || pad.getResultType().getRank() != 4 ||
+      !pad.getConstantPaddingValue() ||
+      ShapedType::isDynamicShape(pad.getStaticLow()) ||
+      ShapedType::isDynamicShape(pad.getStaticHigh()) ||
+      pad.getStaticLow()[0] || pad.getStaticLow()[1] ||
+      pad.getStaticHigh()[0] || pad.getStaticHigh()[1])
+    return false;
+  ArrayRef<int64_t> padded = pad.getResultType().getShape();
+  return isConstantIntValue(w.offsets[3], 0) && w.shape[0] == 1 &&
+         w.shape[2] <= padded[2] && w.shape[3] <= padded[3];
+}
+
 /// Reads the taps of a window over a padded plane that take every s-th
 /// column (a strided depthwise convolution or pooling window) from s
 /// phases of it instead: phase p holds the padded plane's columns p, p + s,
@@ -1238,21 +1254,13 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
   if (failed(windows))
     return;
   for (const TapWindow &w : *windows) {
+    // One channel's plane per block; the whole plane unless it is read
+    // from phases (which copy a band of rows).
     tensor::PadOp pad = padOfModelInput(w.source);
-    if (!pad || pad.getResultType().getRank() != 4)
-      continue;
-    // The window must be whole rows (from column 0), of the whole plane
-    // unless it is read from phases (which copy a band of rows).
-    ArrayRef<int64_t> padded = pad.getResultType().getShape();
-    if (!isConstantIntValue(w.offsets[3], 0) || w.shape[0] != 1 ||
-        w.shape[1] != 1 || w.shape[2] > padded[2] || w.shape[3] > padded[3])
+    if (!pad || !readsPaddedRows(w, pad) || w.shape[1] != 1)
       continue;
     Value constant = pad.getConstantPaddingValue();
-    if (!constant || ShapedType::isDynamicShape(pad.getStaticLow()) ||
-        ShapedType::isDynamicShape(pad.getStaticHigh()) ||
-        pad.getStaticLow()[0] || pad.getStaticLow()[1] ||
-        pad.getStaticHigh()[0] || pad.getStaticHigh()[1])
-      continue;
+    ArrayRef<int64_t> padded = pad.getResultType().getShape();
     auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
     if (first.getStaticStrides()[3] > 1 &&
         readTapsFromPhases(rewriter, conv, w, pad))
@@ -1563,8 +1571,7 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
     FailureOr<SmallVector<TapWindow, 2>> windows = tapWindows(rewriter, dwConv);
     if (succeeded(windows))
       for (const TapWindow &w : *windows)
-        if (w.source == expansion->pad.getResult() &&
-            isConstantIntValue(w.offsets[3], 0) && w.shape[0] == 1)
+        if (readsPaddedRows(w, expansion->pad))
           readTapsFromPhases(rewriter, dwConv, w, expansion->pad,
                              /*inPhases=*/false, &expansion->ops, &bands);
   }
