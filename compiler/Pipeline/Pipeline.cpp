@@ -226,6 +226,7 @@ void buildLinalgToLlvmPipeline(OpPassManager &pm,
     addTileHoisting(pm);
     addBufferization(pm, /*cpu=*/true);
     CpuDesc cpu = describeCpu(options.cpu);
+    pm.addPass(createCopyPerThreadPass());
     pm.addPass(createVectorizeCopiesPass());
     pm.addPass(createPrefetchWeightsPass({cpu.l3Bytes / 1024}));
     pm.addPass(createCanonicalizerPass());

@@ -48,6 +48,29 @@ def BlockBuffersOnStackPass
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def CopyPerThreadPass : Pass<"convc-copy-per-thread", "::mlir::ModuleOp"> {
+  let summary = "Each thread's own padded copy of a model input (CPU)";
+  let description = [{
+    Input: bufferized IR, after buffer deallocation. A buffer that is
+    filled and copied from a function argument (the padded copy of a model
+    input: fills of its border, a copy of its interior) and then read whole
+    by every thread running the blocks of one `scf.forall` (no read index
+    varies along the outermost dim of the blocks that has more than one, the
+    dim along which OpenMP's static schedule splits them: blocks over output
+    channels) is made by every thread for itself. The loop over blocks
+    becomes an `scf.forall` over `omp_get_max_threads()` threads (at most
+    one per block), each allocating and writing its own copy, then running
+    in an `scf.for` the contiguous share of the blocks that the static
+    schedule gives it (each block in a `memref.alloca_scope`). A copy shared
+    by cores that are far apart costs more than the copy: each run's writes
+    take the lines back from the other core's cache.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
   let summary = "Copy and fill buffers as loops of vector writes (CPU)";
   let description = [{

@@ -175,6 +175,29 @@ def main():
         outs = harness.compile_and_run(src, {"x": x}, weights)
         for i, (text, want) in enumerate(refs):
             checker.check(f"x{shape} conv2d({text})", outs[f"c{i}"], want)
+
+    # Blocks over output channels each read the whole padded input, which
+    # every thread copies for itself (convc-copy-per-thread): 2 blocks, and
+    # 5 x 2 blocks with uneven pads, shared by 1 to 4 threads (3 threads:
+    # shares of 3, 3 and 4 blocks).
+    for shape, text in [((1, 128, 7, 7), "out=128, kernel=3, pad=1"),
+                        ((1, 256, 10, 10),
+                         "out=160, kernel=3, pad=[1, 0, 1, 2]")]:
+        x = r.standard_normal(shape).astype(np.float32)
+        a = parse_attrs(text)
+        w = (r.standard_normal((a["out"], shape[1], 3, 3)) /
+             np.sqrt(shape[1] * 9)).astype(np.float32)
+        b = r.standard_normal(a["out"]).astype(np.float32)
+        want = ref.conv2d(x, w, b, (1, 1),
+                          pads(a["pad"], (3, 3), (1, 1), (1, 1), shape[2:]),
+                          (1, 1), 1)
+        src = (f"model grid(x: f32{list(shape)}) -> (c) {{\n"
+               f"  c = conv2d(x, {text})\n  return c\n}}\n")
+        for threads in (1, 2, 3, 4):
+            outs = harness.compile_and_run(
+                src, {"x": x}, {"c.weight": w, "c.bias": b}, threads=threads)
+            checker.check(f"x{shape} conv2d({text}) on {threads} threads",
+                          outs["c"], want)
     checker.finish()
 
 

@@ -54,9 +54,11 @@ class Workdir:
         return os.path.join(self.path, name)
 
 
-def compile_and_run(source, inputs, weights=None, name="model", extra=()):
+def compile_and_run(source, inputs, weights=None, name="model", extra=(),
+                    threads=None):
     """Returns the model's outputs {name: array} for `inputs` {name: array}
-    (under CONVC_IT_SAVE, outputs that are all None)."""
+    (under CONVC_IT_SAVE, outputs that are all None), run on `threads`
+    threads (the OpenMP default if None)."""
     wd = Workdir()
     src = wd.file(name + ".cnn")
     with open(src, "w") as f:
@@ -86,7 +88,7 @@ def compile_and_run(source, inputs, weights=None, name="model", extra=()):
     usage = run([exe, "--help"])
     outs = [line.split()[1].rstrip(":") for line in usage.splitlines()
             if line.strip().startswith("output ")]
-    cmd = [exe]
+    cmd = [exe] + (["--threads", str(threads)] if threads else [])
     for key, array in inputs.items():
         np.save(wd.file(key + ".in.npy"), array.astype(np.float32))
         cmd += ["--input", f"{key}={wd.file(key + '.in.npy')}"]
@@ -97,7 +99,11 @@ def compile_and_run(source, inputs, weights=None, name="model", extra=()):
 
 
 def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    # glibc fills every block malloc returns (and frees) with a pattern, so
+    # that a buffer read before it is written gives wrong numbers rather
+    # than the zeros of fresh pages.
+    env = dict(os.environ, MALLOC_PERTURB_="165")
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"FAILED: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
     return p.stdout
