@@ -11,7 +11,7 @@
 // This pass gives each thread a copy of its own:
 //
 //   %p = memref.alloc                     scf.forall (%t) in (%threads) {
-//   linalg.fill / linalg.copy into %p       %p = memref.alloc
+//   linalg.fill / linalg.copy into %p       %p = memref.view %all[t * size]
 //   scf.forall (%i, %j) in (4, 2) {    ->   linalg.fill / linalg.copy into %p
 //     ... reads %p ...                      scf.for %k = lo(%t) to hi(%t) {
 //   }                                         %i, %j = block number %k
