@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 using namespace convc;
 
@@ -340,6 +341,22 @@ int64_t convc::chooseGpuChannelChunk(int64_t channels, int64_t bytesPerChannel,
   // most 32 channels, so that a block does not wait long for its first.
   int64_t fit = gpu.sharedBytes / 2 / std::max<int64_t>(1, bytesPerChannel);
   return fit < 1 ? 0 : largestDivisor(channels, std::min<int64_t>(32, fit));
+}
+
+int64_t convc::chooseSeparableBandRows(const ConvShape &pw, int64_t maxRows,
+                                       const CpuDesc &cpu) {
+  int64_t lanes = std::max<int64_t>(1, cpu.vectorBits / 32);
+  auto rank = [&](int64_t b) {
+    int64_t pixels = b * pw.ow;
+    bool balanced = pw.n * (pw.oh / b) % cpu.threads == 0;
+    int64_t whole = pixels % (2 * lanes) == 0 ? 2 : pixels % lanes == 0;
+    return std::make_tuple(balanced, whole, b);
+  };
+  int64_t best = 1;
+  for (int64_t b = 1; b <= std::min(maxRows, pw.oh); ++b)
+    if (pw.oh % b == 0 && rank(b) > rank(best))
+      best = b;
+  return best;
 }
 
 int64_t convc::chooseInputBandRows(const ConvShape &dw, int64_t inputChannels,

@@ -142,6 +142,17 @@ struct SeparableTiles {
   bool computeInput = false;
 };
 
+/// The rows of output of a CPU block of a depthwise-separable pair whose
+/// pointwise part (`pointwise`, 4-D) runs over the band's pixels
+/// flattened: at most `maxRows` (the pointwise convolution's own block),
+/// dividing the height; first those whose blocks divide among the
+/// threads, then those whose pixels fill pairs of vectors, then single
+/// vectors, then the most rows. (DS1, 144 channels of 56 x 56: 4 rows, 224
+/// pixels, 12 x 32 accumulators, instead of 7 rows whose 392 pixels make
+/// rows of 14.)
+int64_t chooseSeparableBandRows(const ConvShape &pointwise, int64_t maxRows,
+                                const CpuDesc &cpu);
+
 /// The rows of output of a CPU block of a depthwise-separable pair that
 /// computes its input's rows itself (see SeparableTiles::computeInput):
 /// the most rows, a multiple of `regRows` dividing the depthwise output's

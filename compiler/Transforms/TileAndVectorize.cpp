@@ -40,7 +40,9 @@
 // A depthwise convolution whose only consumer is a pointwise one (a
 // depthwise-separable pair) is fused into the pointwise cache blocks: each
 // block computes the band of depthwise output it reads, which stays in
-// cache, then consumes it; each part keeps its own micro-kernel. Linear
+// cache, then consumes it; each part keeps its own micro-kernel (on a CPU
+// the pointwise one over the band's pixels flattened). A band of a padded
+// model input is copied, padded, by the block that reads it. Linear
 // layers get a register tile of vectors of partial sums (scheduleLinear).
 // Rows that a stride takes every s-th element of are read whole and
 // shuffled; a block that copies its planes of a model input copies them as
@@ -125,8 +127,8 @@ ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
   SmallVector<int64_t> r = conv.getStaticLoopRanges();
   // Dense (n, c, f, oh, ow) or depthwise (n, c, oh, ow).
   ConvShape s = kind == ConvKind::Dense
-                    ? ConvShape{kind, r[0], r[2], r[3], r[4], r[1], 0, 0, 0}
-                    : ConvShape{kind, r[0], r[1], r[2], r[3], 1, 0, 0, 0};
+                    ? ConvShape{kind, r[0], r[2], r[3], r[4], r[1], 0, 0, r[4]}
+                    : ConvShape{kind, r[0], r[1], r[2], r[3], 1, 0, 0, r[3]};
   llvm::SmallDenseSet<int64_t> rowOffsets;
   for (linalg::GenericOp op = conv; op; op = previousInChain(op)) {
     s.taps += kind == ConvKind::Pool ? op.getNumDpsInputs()
@@ -526,9 +528,11 @@ LogicalResult putChannelsInLanes(RewriterBase &rewriter,
 /// whole vectors (a 56-pixel row fills 87.5 % of 16 lanes) and as long as
 /// the registers allow. Each op keeps its indexing maps; its 4-D operands
 /// are reshaped. Not when the result is padded for the next layer. Returns
-/// the flattened convolution, or `conv` unchanged.
-linalg::GenericOp flattenPointwise(RewriterBase &rewriter,
-                                   linalg::GenericOp conv) {
+/// the flattened convolution, or `conv` unchanged; `flatOps` (if given)
+/// receives the flattened ops in program order.
+linalg::GenericOp
+flattenPointwise(RewriterBase &rewriter, linalg::GenericOp conv,
+                 SmallVectorImpl<Operation *> *flatOps = nullptr) {
   if (getConvKind(conv) != ConvKind::Dense || conv.getNumDpsInputs() != 2 ||
       previousInChain(conv))
     return conv;
@@ -592,12 +596,29 @@ linalg::GenericOp flattenPointwise(RewriterBase &rewriter,
     Operation *flat = clone(rewriter, op, types, operands);
     if (op == conv.getOperation())
       result = cast<linalg::GenericOp>(flat);
+    if (flatOps)
+      flatOps->push_back(flat);
     SmallVector<Value> back;
     for (auto [from, to] : llvm::zip(op->getResults(), flat->getResults()))
       back.push_back(reshape(to, cast<RankedTensorType>(from.getType())));
     rewriter.replaceOp(op, back);
   }
   return result;
+}
+
+/// Folds the pairs of reshapes that flattenPointwise leaves between the
+/// flattened ops of a chain (and around them) in `scope`.
+void foldReshapes(Operation *scope) {
+  SmallVector<Operation *> reshapes;
+  scope->walk([&](Operation *op) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+      reshapes.push_back(op);
+  });
+  MLIRContext *ctx = scope->getContext();
+  RewritePatternSet patterns(ctx);
+  tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+  tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+  (void)applyOpPatternsGreedily(reshapes, std::move(patterns));
 }
 
 /// Tiles a cache block's convolution and epilogue (`blockOps`, the root of
@@ -1467,21 +1488,13 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   if (machine.gpu)
     return chooseGpuSeparableTiles(convShape(depthwise, ConvKind::Depthwise),
                                    pwShape, *machine.gpu);
-  // A depthwise convolution of a model input pads its own planes in cache
-  // (padPlanesInBlock), one pass over the input; fused, the input would be
-  // copied, padded, as a whole first: one more pass, what the fusion saves
-  // on the intermediate (and each half's own schedule is faster alone:
-  // DS1 fused with each block copying its padded band of the input took
-  // 0.204 ms, apart 0.166).
-  auto tap =
-      depthwise.getDpsInputs()[0].getDefiningOp<tensor::ExtractSliceOp>();
-  if (tap && padOfModelInput(tap.getSource()))
-    return std::nullopt;
   SeparableTiles t;
   t.pointwise = chooseConvTiles(pwShape, machine.cpu);
   // Every output channel in the block: a block of fewer would recompute
   // the depthwise band for each.
   t.pointwise.block[1] = 0;
+  t.pointwise.block[2] =
+      chooseSeparableBandRows(pwShape, t.pointwise.block[2], machine.cpu);
   // An expansion whose result does not stay in cache: each block computes
   // its band's rows of it.
   if (std::optional<Expansion> e = expansionOf(depthwise)) {
@@ -1566,17 +1579,42 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
   else
     dwTiles.reg = tiles.depthwiseReg;
   SmallVector<SmallVector<Operation *>> bands;
-  if (expansion) {
+  if (!machine.gpu) {
     auto dwConv = cast<linalg::GenericOp>(*dwIt);
     FailureOr<SmallVector<TapWindow, 2>> windows = tapWindows(rewriter, dwConv);
     if (succeeded(windows))
-      for (const TapWindow &w : *windows)
-        if (readsPaddedRows(w, expansion->pad))
-          readTapsFromPhases(rewriter, dwConv, w, expansion->pad,
-                             /*inPhases=*/false, &expansion->ops, &bands);
+      for (const TapWindow &w : *windows) {
+        tensor::PadOp pad =
+            expansion ? expansion->pad : padOfModelInput(w.source);
+        if (pad && readsPaddedRows(w, pad))
+          readTapsFromPhases(rewriter, dwConv, w, pad, /*inPhases=*/false,
+                             expansion ? &expansion->ops : nullptr, &bands);
+      }
+  }
+  // On a CPU the pointwise part runs over the band's pixels flattened, as
+  // a 1x1 convolution alone does: the band covers whole rows.
+  ConvTiles pwTiles = tiles.pointwise;
+  auto *pwConv = llvm::find_if(
+      pwOps, [](Operation *op) { return getConvKind(op).has_value(); });
+  if (!machine.gpu && pwConv != pwOps.end()) {
+    auto conv = cast<linalg::GenericOp>(*pwConv);
+    llvm::SmallPtrSet<Operation *, 8> chain;
+    withEpilogue(conv, chain);
+    SmallVector<Operation *> flat;
+    linalg::GenericOp flatConv = flattenPointwise(rewriter, conv, &flat);
+    if (flatConv != conv) {
+      // The root (the chain's last op) first, then the rest of the block.
+      std::rotate(flat.begin(), flat.end() - 1, flat.end());
+      for (Operation *op : pwOps)
+        if (!chain.contains(op))
+          flat.push_back(op);
+      pwOps = std::move(flat);
+      pwTiles = machine.tiles(convShape(flatConv, ConvKind::Dense));
+      foldReshapes(flatConv->getParentOp());
+    }
   }
   FailureOr<SmallVector<Operation *>> pwInner =
-      tileRegisters(rewriter, pwOps, tiles.pointwise, ConvKind::Dense, machine);
+      tileRegisters(rewriter, pwOps, pwTiles, ConvKind::Dense, machine);
   if (failed(pwInner))
     return failure();
   FailureOr<SmallVector<Operation *>> dwInner =
@@ -1802,15 +1840,7 @@ struct TileAndVectorizePass
       for (linalg::GenericOp &conv : convs)
         if (!fused.contains(conv))
           conv = flattenPointwise(rewriter, conv);
-      SmallVector<Operation *> reshapes;
-      getOperation()->walk([&](Operation *op) {
-        if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
-          reshapes.push_back(op);
-      });
-      RewritePatternSet patterns(ctx);
-      tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
-      (void)applyOpPatternsGreedily(reshapes, std::move(patterns));
+      foldReshapes(getOperation());
     }
     for (linalg::GenericOp conv : convs)
       if (!fused.contains(conv) &&

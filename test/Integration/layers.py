@@ -59,6 +59,30 @@ def inverted_residual(checker, r, shape, hidden, out, stride):
                   x + y if residual else y)
 
 
+def separable_bands(checker, r, shape, out, stride, threads):
+    """depthwise 3x3 (relu) -> pointwise of a model input tall enough for
+    bands of rows: each block of the pair copies its band of the input,
+    padded (bands reaching into the padding in versions of their own),
+    against the reference."""
+    n, c, h, w_ = shape
+    x = r.standard_normal(shape).astype(np.float32)
+    w = {"d.weight": np.asarray(r.standard_normal((c, 1, 3, 3)), np.float32),
+         "p.weight": np.asarray(r.standard_normal((out, c, 1, 1)) / np.sqrt(c),
+                                np.float32)}
+    src = f"""model separable(x: f32[{n}, {c}, {h}, {w_}]) -> (y) {{
+  d = conv2d(x, out={c}, kernel=3, stride={stride}, pad=1, groups={c}, bias=false)
+  p = conv2d(relu(d), out={out}, kernel=1, bias=false)
+  return p
+}}
+"""
+    outs = harness.compile_and_run(src, {"x": x}, w, threads=threads)
+    d = ref.conv2d(x, w["d.weight"], stride=(stride, stride), pad=(1, 1, 1, 1),
+                   groups=c)
+    checker.check(f"separable pair of a model input {shape} -> {out}, stride "
+                  f"{stride}, in bands, on {threads} threads", outs["y"],
+                  ref.conv2d(ref.relu(d), w["p.weight"]))
+
+
 def main():
     checker = harness.Checker()
     r = harness.rng(2)
@@ -178,6 +202,9 @@ def main():
     # batch 2, odd sizes; stride 1 with the residual add.
     inverted_residual(checker, r, (2, 16, 59, 61), 96, 24, stride=2)
     inverted_residual(checker, r, (1, 24, 48, 45), 144, 24, stride=1)
+    separable_bands(checker, r, (1, 144, 56, 40), 24, stride=1, threads=1)
+    separable_bands(checker, r, (1, 144, 56, 40), 24, stride=1, threads=3)
+    separable_bands(checker, r, (2, 96, 96, 60), 32, stride=2, threads=2)
 
     # Activations, normalization, softmax, concat, reshape, mul, the
     # depthwise and pointwise forms, and a block with a conditional.

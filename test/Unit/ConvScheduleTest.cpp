@@ -243,6 +243,24 @@ TEST(ConvSchedule, SeparableBlocksComputeTheirRowsOfALargeExpansion) {
   EXPECT_EQ(chooseInputBandRows(five, 144, 56, 2, avx512()), 0);
 }
 
+TEST(ConvSchedule, SeparableBandsFillWholeVectorsOnceFlattened) {
+  // DS1: 144 -> 24 channels at 56x56. Its pointwise block alone would be 7
+  // rows, 392 pixels (rows of 14 in 16 lanes); 4 rows are 224 pixels,
+  // seven pairs of vectors, in 14 blocks that two threads share evenly.
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  ConvShape ds1{ConvKind::Dense, 1, 24, 56, 56, 144, 1, 1, 56};
+  EXPECT_EQ(chooseSeparableBandRows(ds1, 7, cpu), 4);
+  // Single vectors when no pair fits: 2 rows, 112 pixels.
+  EXPECT_EQ(chooseSeparableBandRows(ds1, 3, cpu), 2);
+  // Blocks shared evenly first: at 28x28, 7 rows (4 blocks) rather than 4
+  // rows (112 pixels, but 7 blocks).
+  ConvShape late{ConvKind::Dense, 1, 32, 28, 28, 192, 1, 1, 28};
+  EXPECT_EQ(chooseSeparableBandRows(late, 7, cpu), 7);
+  cpu.threads = 1;
+  EXPECT_EQ(chooseSeparableBandRows(late, 7, cpu), 4);
+}
+
 /// The properties every GPU schedule must have: static tiles, a register
 /// tile within the accumulator budget, at most 1024 threads per block.
 void checkGpuTiles(const ConvShape &s, const GpuDesc &gpu) {
