@@ -146,6 +146,30 @@ def pair(v):
     return tuple(v) if isinstance(v, list) else (v, v)
 
 
+def on_threads(checker, r, shape, text, threads_list):
+    """One conv2d of a model input, run on each of `threads_list` threads."""
+    x = r.standard_normal(shape).astype(np.float32)
+    a = parse_attrs(text)
+    k, s = pair(a["kernel"]), pair(a.get("stride", 1))
+    d = pair(a.get("dilation", 1))
+    w = (r.standard_normal((a["out"], shape[1]) + k) /
+         np.sqrt(shape[1] * k[0] * k[1])).astype(np.float32)
+    weights = {"c.weight": w}
+    b = None
+    if a.get("bias", True):
+        b = r.standard_normal(a["out"]).astype(np.float32)
+        weights["c.bias"] = b
+    want = ref.conv2d(x, w, b, s, pads(a.get("pad", 0), k, d, s, shape[2:]),
+                      d, 1)
+    src = (f"model grid(x: f32{list(shape)}) -> (c) {{\n"
+           f"  c = conv2d(x, {text})\n  return c\n}}\n")
+    for threads in threads_list:
+        outs = harness.compile_and_run(src, {"x": x}, weights,
+                                       threads=threads)
+        checker.check(f"x{shape} conv2d({text}) on {threads} threads",
+                      outs["c"], want)
+
+
 def main():
     checker = harness.Checker()
     r = harness.rng(1)
@@ -183,21 +207,19 @@ def main():
     for shape, text in [((1, 128, 7, 7), "out=128, kernel=3, pad=1"),
                         ((1, 256, 10, 10),
                          "out=160, kernel=3, pad=[1, 0, 1, 2]")]:
-        x = r.standard_normal(shape).astype(np.float32)
-        a = parse_attrs(text)
-        w = (r.standard_normal((a["out"], shape[1], 3, 3)) /
-             np.sqrt(shape[1] * 9)).astype(np.float32)
-        b = r.standard_normal(a["out"]).astype(np.float32)
-        want = ref.conv2d(x, w, b, (1, 1),
-                          pads(a["pad"], (3, 3), (1, 1), (1, 1), shape[2:]),
-                          (1, 1), 1)
-        src = (f"model grid(x: f32{list(shape)}) -> (c) {{\n"
-               f"  c = conv2d(x, {text})\n  return c\n}}\n")
-        for threads in (1, 2, 3, 4):
-            outs = harness.compile_and_run(
-                src, {"x": x}, {"c.weight": w, "c.bias": b}, threads=threads)
-            checker.check(f"x{shape} conv2d({text}) on {threads} threads",
-                          outs["c"], want)
+        on_threads(checker, r, shape, text, (1, 2, 3, 4))
+    # Blocks over rows or images, all the output channels in each: each
+    # block pads its own band of the input (a version for the band at the
+    # top, one at the bottom, one for those between): ResNet-18's first
+    # layer in 2 bands (a chain of 7 kernel rows), a 5x5 kernel in 4, a
+    # dilated one, and batches (bands of an image; whole images).
+    for shape, text in [((1, 3, 200, 150), "out=32, kernel=7, stride=2, pad=3"),
+                        ((1, 16, 112, 72), "out=16, kernel=5, pad=2"),
+                        ((1, 32, 56, 20),
+                         "out=32, kernel=3, dilation=2, pad=2, bias=false"),
+                        ((3, 8, 20, 20), "out=16, kernel=3, pad=1"),
+                        ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
+        on_threads(checker, r, shape, text, (1, 2, 3))
     checker.finish()
 
 
