@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -39,8 +40,26 @@ Operation *insertionPoint(tensor::PadOp pad) {
   return first;
 }
 
+/// Makes the readers of `source` that `padded` (its padded copy) dominates
+/// read its interior instead, a slice of `interior` offsets and sizes.
+void readInterior(RewriterBase &rewriter, DominanceInfo &dominance,
+                  Value source, Value padded, Operation *insert,
+                  ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                  ArrayRef<OpFoldResult> strides) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfterValue(padded);
+  Value interior = tensor::ExtractSliceOp::create(
+      rewriter, source.getLoc(), cast<RankedTensorType>(source.getType()),
+      padded, offsets, sizes, strides);
+  rewriter.replaceUsesWithIf(source, interior, [&](OpOperand &use) {
+    return use.getOwner() != insert &&
+           dominance.properlyDominates(interior, use.getOwner());
+  });
+}
+
 /// tensor.pad -> border fills of a padded empty tensor + insert_slice.
-LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
+LogicalResult padInPlace(RewriterBase &rewriter, DominanceInfo &dominance,
+                         tensor::PadOp pad) {
   auto type = pad.getResultType();
   Value value = pad.getConstantPaddingValue();
   if (!type.hasStaticShape() || !pad.getSourceType().hasStaticShape() ||
@@ -89,11 +108,13 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
     sizes.push_back(rewriter.getIndexAttr(inner[i]));
     strides.push_back(rewriter.getIndexAttr(1));
   }
+  Operation *insert = nullptr;
   auto insertInterior = [&] {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(pad);
-    padded = tensor::InsertSliceOp::create(rewriter, loc, pad.getSource(),
+    insert = tensor::InsertSliceOp::create(rewriter, loc, pad.getSource(),
                                            padded, offsets, sizes, strides);
+    padded = insert->getResult(0);
   };
   // The border of a computed tensor after its interior: the producer has
   // just written the lines the border shares with the interior (a row's
@@ -136,6 +157,14 @@ LogicalResult padInPlace(RewriterBase &rewriter, tensor::PadOp pad) {
   }
   if (!computed)
     insertInterior();
+  // The source's other readers (after the pad) read the padded tensor's
+  // interior, so that the source has no other use than its insertion and
+  // its producer can write into the interior: otherwise it writes a buffer
+  // of its own, copied into the interior (a ResNet block's input, which
+  // its residual add reads too: 0.04-0.07 ms each).
+  if (computed && !materialize)
+    readInterior(rewriter, dominance, pad.getSource(), padded, insert, offsets,
+                 sizes, strides);
   if (materialize) {
     rewriter.replaceOp(materialize, padded);
     rewriter.eraseOp(pad);
@@ -150,8 +179,9 @@ struct PadInPlacePass : convc::impl::PadInPlacePassBase<PadInPlacePass> {
     SmallVector<tensor::PadOp> pads;
     getOperation().walk([&](tensor::PadOp pad) { pads.push_back(pad); });
     IRRewriter rewriter(&getContext());
+    DominanceInfo dominance(getOperation());
     for (tensor::PadOp pad : pads)
-      (void)padInPlace(rewriter, pad);
+      (void)padInPlace(rewriter, dominance, pad);
   }
 };
 

@@ -122,3 +122,41 @@ func.func @into_destination(%src: tensor<1x1x4x6xf32>) -> tensor<1x1x5x7xf32> {
       : (tensor<1x1x5x7xf32>, tensor<1x1x5x7xf32>) -> tensor<1x1x5x7xf32>
   return %r : tensor<1x1x5x7xf32>
 }
+
+
+// A padded tensor that is also read as it is (a residual block's input,
+// which its add reads too): the readers after the pad read the padded
+// tensor's interior, so that the producer still writes straight into it
+// and the tensor is never copied; a reader before the pad keeps reading
+// the producer's result.
+// CHECK-LABEL: func.func @shared
+// CHECK:       %[[PADDED:.*]] = tensor.empty() : tensor<1x2x5x5xf32>
+// CHECK:       %[[DEST:.*]] = tensor.extract_slice %[[PADDED]][0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK:       %[[RELU:.*]] = linalg.generic {{.*}} outs(%[[DEST]] : tensor<1x2x3x3xf32>)
+// CHECK:       %[[BEFORE:.*]] = arith.addf %[[RELU]], %[[RELU]]
+// CHECK:       tensor.insert_slice %[[RELU]] into %[[PADDED]][0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK-COUNT-4: linalg.fill
+// CHECK:       %[[FILLED:.*]] = tensor.insert_slice
+// CHECK:       %[[INTERIOR:.*]] = tensor.extract_slice %[[FILLED]][0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK:       %[[AFTER:.*]] = arith.mulf %[[INTERIOR]], %[[INTERIOR]]
+// CHECK:       return %[[FILLED]], %[[BEFORE]], %[[AFTER]]
+func.func @shared(%x: tensor<1x2x3x3xf32>)
+    -> (tensor<1x2x5x5xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x2x3x3xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x2x3x3xf32>) outs(%empty : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3x3xf32>
+  %before = arith.addf %relu, %relu : tensor<1x2x3x3xf32>
+  %padded = tensor.pad %relu low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x3x3xf32> to tensor<1x2x5x5xf32>
+  %after = arith.mulf %relu, %relu : tensor<1x2x3x3xf32>
+  return %padded, %before, %after
+      : tensor<1x2x5x5xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}
