@@ -151,7 +151,10 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
     and the producer's destination, so that `eliminate-empty-tensors`, run
     next, can make the producer write its result straight into the
     interior: the padded copy of every intermediate (a full extra pass over
-    memory) disappears. A pad of a function argument stays a copy; pads
+    memory) disappears. Where the source is read as it is too (a residual
+    block's input), the readers after the pad read the padded tensor's
+    interior, so that the source still has no other use. A pad of a
+    function argument stays a copy; pads
     inside loops (a block padding its own part of an input) are rewritten
     the same way. A pad whose only use is a
     `bufferization.materialize_in_destination` is padded in that
