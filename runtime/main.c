@@ -215,8 +215,8 @@ static int parse_args(int argc, char **argv, const convc_model_info *m,
       char *end;
       long n = strtol(argv[++i], &end, 10);
       if (*end || n <= 0 || n > 4096) {
-        fprintf(stderr, "error: %s needs a positive count, got '%s'\n", a,
-                argv[i]);
+        fprintf(stderr, "error: %s needs a count from 1 to 4096, got '%s'\n",
+                a, argv[i]);
         return 2;
       }
       if (is_bench)

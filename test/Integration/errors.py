@@ -131,10 +131,13 @@ def main():
     expect("unknown flag", [exe, "--fast"], 2, "unknown argument '--fast'")
     expect("bad --bench", [exe, "--input", f"x={wd.file('x.npy')}",
                            "--bench", "lots"], 2,
-           "--bench needs a positive count, got 'lots'")
+           "--bench needs a count from 1 to 4096, got 'lots'")
+    expect("too many --bench runs", [exe, "--input", f"x={wd.file('x.npy')}",
+                                     "--bench", "10000"], 2,
+           "--bench needs a count from 1 to 4096, got '10000'")
     expect("bad --threads", [exe, "--input", f"x={wd.file('x.npy')}",
                              "--threads", "0"], 2,
-           "--threads needs a positive count, got '0'")
+           "--threads needs a count from 1 to 4096, got '0'")
     expect("unwritable output", [exe, "--input", f"x={wd.file('x.npy')}",
                                  "--output", "y=/nonexistent/dir/y.npy"], 1,
            "/nonexistent/dir/y.npy: cannot open for writing")
