@@ -40,8 +40,9 @@ Operation *insertionPoint(tensor::PadOp pad) {
   return first;
 }
 
-/// Makes the readers of `source` that `padded` (its padded copy) dominates
-/// read its interior instead, a slice of `interior` offsets and sizes.
+/// Makes the readers of `source` that come after `padded` (its padded copy,
+/// but for `insert`, which puts it there) read the copy's interior instead:
+/// the slice of `padded` at `offsets`, `sizes` and `strides`.
 void readInterior(RewriterBase &rewriter, DominanceInfo &dominance,
                   Value source, Value padded, Operation *insert,
                   ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
