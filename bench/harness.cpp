@@ -2,10 +2,10 @@
 //
 // For each layer of layers.inc (see layer.h): the same input and weights go to
 // both, the outputs are compared, and each side is timed (median of
-// repetitions after a warm-up, the two sides in alternating rounds). oneDNN
-// runs with format `any` (its own blocked layouts); weights are reordered once,
-// outside the timing, and the timing covers the primitive alone, the bar most
-// favourable to oneDNN. Prints one JSON object per layer.
+// repetitions after a warm-up, the two sides in alternating rounds of at least
+// 20 ms each). oneDNN runs with format `any` (its own blocked layouts); weights
+// are reordered once, outside the timing, and the timing covers the primitive
+// alone, the bar most favourable to oneDNN. Prints one JSON object per layer.
 //
 //===----------------------------------------------------------------------===//
 
