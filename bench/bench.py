@@ -341,8 +341,9 @@ def main():
                     help="layers and models to run, e.g. R2,M1,resnet18")
     ap.add_argument("--json", default="")
     ap.add_argument("--reps", type=int, default=20,
-                    help="runs of each layer at least (each side also runs "
-                    "20 ms per round at least) and of each model")
+                    help="the fewest runs of each layer (each side also "
+                    "runs for at least 20 ms per round) and the runs of "
+                    "each model")
     ap.add_argument("--peak-gflops", type=float, default=0.0,
                     help="FMA peak of one core (default: measured by the "
                     "harness)")
