@@ -4,6 +4,7 @@ import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "CONVC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -17,7 +18,11 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [os.path.join(config.convc_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["convc", "convc-opt", "llvm-nm"], tool_dirs)
+# The tests verify the IR after every pass (convc itself, by default, only
+# after the last).
+llvm_config.add_tool_substitutions(
+    [ToolSubst("convc", extra_args=["--verify-each"]), "convc-opt", "llvm-nm"],
+    tool_dirs)
 
 # The libFuzzer targets exist only in clang builds (see test/Fuzz).
 fuzzers = ["fuzz-npy", "fuzz-safetensors", "fuzz-image", "fuzz-frontend"]

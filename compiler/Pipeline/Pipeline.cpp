@@ -173,8 +173,9 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// which keeps large ones from one inference to the next and, in a CUDA
 /// process, allocates memory the GPU can read. A CUDA host also launches
 /// kernels. Each layer's loop nests (or kernel launches) are bracketed by the
-/// runtime's per-layer timers. With `maskLanes`, rows that end in part of a
-/// register are read and written as masked registers of that many lanes.
+/// runtime's per-layer timers. Constant tensors become flat byte arrays. With
+/// `maskLanes`, rows that end in part of a register are read and written as
+/// masked registers of that many lanes.
 static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
                             int64_t maskLanes = 0) {
   pm.addPass(createProfileLayersPass());
@@ -202,6 +203,7 @@ static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
                   "convert-openmp-to-llvm,"
                   "reconcile-unrealized-casts,"
                   "canonicalize,cse");
+  pm.addPass(createFlattenConstantGlobalsPass());
   if (cuda)
     pm.addPass(createCudaConstantsPass());
 }

@@ -10,9 +10,10 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -178,9 +179,9 @@ static void addDescriptor(llvm::Module &m, const ModelSignature &sig,
 }
 
 std::unique_ptr<llvm::Module>
-convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
-                            llvm::TargetMachine &tm, unsigned optLevel,
-                            StringRef symbol, llvm::LLVMContext &context) {
+convc::translateToLlvmIr(ModuleOp module, const ModelSignature &sig,
+                         llvm::TargetMachine &tm, StringRef symbol,
+                         llvm::LLVMContext &context) {
   // The tensor names are in the descriptor; LLVM has no use for them.
   module.walk([](LLVM::LLVMFuncOp f) {
     for (StringRef key : {"cnn.name", "cnn.layout"}) {
@@ -211,12 +212,22 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
     emitError(module.getLoc()) << "convc: invalid LLVM IR: " << broken;
     return nullptr;
   }
+  return llvmModule;
+}
 
+void convc::optimizeLlvmIr(llvm::Module &module, llvm::TargetMachine &tm,
+                           unsigned optLevel) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
+  // Reports each pass's time under -time-passes (convc --timing).
+  llvm::PassInstrumentationCallbacks callbacks;
+  llvm::StandardInstrumentations instrumentations(module.getContext(),
+                                                  /*DebugLogging=*/false);
+  instrumentations.registerCallbacks(callbacks, &mam);
+  llvm::PassBuilder pb(&tm, llvm::PipelineTuningOptions(), std::nullopt,
+                       &callbacks);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -229,8 +240,7 @@ convc::translateAndOptimize(ModuleOp module, const ModelSignature &sig,
   llvm::ModulePassManager mpm = optLevel == 0
                                     ? pb.buildO0DefaultPipeline(level)
                                     : pb.buildPerModuleDefaultPipeline(level);
-  mpm.run(*llvmModule, mam);
-  return llvmModule;
+  mpm.run(module, mam);
 }
 
 LogicalResult convc::emitNative(llvm::Module &module, llvm::TargetMachine &tm,
@@ -258,6 +268,7 @@ LogicalResult convc::emitNative(llvm::Module &module, llvm::TargetMachine &tm,
 LogicalResult convc::linkExecutable(StringRef object, StringRef output,
                                     std::string &error) {
   llvm::SmallVector<StringRef> args = {CONVC_LINKER,
+                                       "--ld-path=" CONVC_LLD,
                                        object,
                                        CONVC_LIB_DIR "/libconvc_exe_main.a",
                                        CONVC_LIB_DIR "/libconvc_runtime.a",

@@ -37,13 +37,18 @@ mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(llvm::StringRef cpu, unsigned optLevel, std::string &error);
 
-/// Translates an LLVM-dialect module, adds the model descriptor (exported
-/// as `symbol`, `convc_model` for executables) and its `run` entry, and
-/// runs LLVM's optimizer.
-std::unique_ptr<llvm::Module>
-translateAndOptimize(mlir::ModuleOp module, const ModelSignature &signature,
-                     llvm::TargetMachine &machine, unsigned optLevel,
-                     llvm::StringRef symbol, llvm::LLVMContext &context);
+/// Translates an LLVM-dialect module to LLVM IR for `machine` and adds the
+/// model descriptor (exported as `symbol`, `convc_model` for executables)
+/// and its `run` entry.
+std::unique_ptr<llvm::Module> translateToLlvmIr(mlir::ModuleOp module,
+                                                const ModelSignature &signature,
+                                                llvm::TargetMachine &machine,
+                                                llvm::StringRef symbol,
+                                                llvm::LLVMContext &context);
+
+/// Runs LLVM's optimizer at `optLevel` (0-3) on `module`.
+void optimizeLlvmIr(llvm::Module &module, llvm::TargetMachine &machine,
+                    unsigned optLevel);
 
 /// Writes assembly or an object file for `module`.
 mlir::LogicalResult emitNative(llvm::Module &module,

@@ -380,4 +380,25 @@ def CudaConstantsPass : Pass<"convc-cuda-constants", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def FlattenConstantGlobalsPass
+    : Pass<"convc-flatten-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Constant tensors as flat byte arrays (fast to emit)";
+  let description = [{
+    Input: the LLVM dialect. Every constant `llvm.mlir.global` initialised
+    by a dense, non-splat tensor (the model's weights and other constant
+    tensors) becomes an `!llvm.array<N x i8>` of the same bytes, alignment
+    and address. Users are unaffected: they take the global's address and
+    index it with their own element types. Translated as is, a weight
+    tensor is a nest of LLVM arrays, one uniqued constant per innermost
+    row, that code generation emits one element at a time; as bytes it is
+    one constant, written in one piece. The byte order is the host's, which
+    is the target's (convc compiles for the machine it runs on).
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"64",
+           "Smallest tensor (bytes) that is flattened">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // CONVC_TRANSFORMS_PASSES

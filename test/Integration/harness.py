@@ -65,7 +65,7 @@ def compile_and_run(source, inputs, weights=None, name="model", extra=(),
         f.write(source)
     exe = wd.file(name)
     flags = CONVC_FLAGS + list(extra)
-    cmd = [CONVC, src, "-o", exe] + flags
+    cmd = [CONVC, src, "-o", exe, "--verify-each"] + flags
     digest = hashlib.sha256("\0".join([source] + flags).encode())
     if weights is not None:
         write_safetensors(wd.file("w.safetensors"), weights)
