@@ -57,8 +57,7 @@ GRID = [
     # Depthwise with strides over rows wider than a vector. Each block
     # splits its plane of the model input into column phases (one per
     # column a tap starts at, modulo the stride; padding wider than the
-    # stride; phases of unequal widths). (The strided rows of a computed
-    # input, read whole and shuffled, are MobileNetV2's, models.py.)
+    # stride; phases of unequal widths); of a computed input, below.
     ([1, 6, 23, 37], [
         "out=6, kernel=3, stride=2, pad=1, groups=6",
         "out=6, kernel=3, stride=3, pad=1, groups=6, bias=false",
@@ -146,23 +145,26 @@ def pair(v):
     return tuple(v) if isinstance(v, list) else (v, v)
 
 
-def on_threads(checker, r, shape, text, threads_list):
-    """One conv2d of a model input, run on each of `threads_list` threads."""
+def on_threads(checker, r, shape, text, threads_list, of_relu=False):
+    """One conv2d of a model input (`of_relu`: of its ReLU, a computed
+    tensor), run on each of `threads_list` threads."""
     x = r.standard_normal(shape).astype(np.float32)
     a = parse_attrs(text)
     k, s = pair(a["kernel"]), pair(a.get("stride", 1))
     d = pair(a.get("dilation", 1))
-    w = (r.standard_normal((a["out"], shape[1]) + k) /
+    w = (r.standard_normal((a["out"], shape[1] // a.get("groups", 1)) + k) /
          np.sqrt(shape[1] * k[0] * k[1])).astype(np.float32)
     weights = {"c.weight": w}
     b = None
     if a.get("bias", True):
         b = r.standard_normal(a["out"]).astype(np.float32)
         weights["c.bias"] = b
-    want = ref.conv2d(x, w, b, s, pads(a.get("pad", 0), k, d, s, shape[2:]),
-                      d, 1)
+    g = a.get("groups", 1)
+    want = ref.conv2d(ref.relu(x) if of_relu else x, w, b, s,
+                      pads(a.get("pad", 0), k, d, s, shape[2:]), d, g)
+    arg = "relu(x)" if of_relu else "x"
     src = (f"model grid(x: f32{list(shape)}) -> (c) {{\n"
-           f"  c = conv2d(x, {text})\n  return c\n}}\n")
+           f"  c = conv2d({arg}, {text})\n  return c\n}}\n")
     for threads in threads_list:
         outs = harness.compile_and_run(src, {"x": x}, weights,
                                        threads=threads)
@@ -220,6 +222,14 @@ def main():
                         ((3, 8, 20, 20), "out=16, kernel=3, pad=1"),
                         ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
         on_threads(checker, r, shape, text, (1, 2, 3))
+    # Depthwise with strides over a computed tensor (a ReLU's, padded in
+    # place): each block copies the column phases of its band of the ReLU's
+    # output, whole planes or (rows of 400) bands of rows.
+    for shape, text in [((1, 6, 23, 37),
+                         "out=6, kernel=3, stride=2, pad=1, groups=6"),
+                        ((1, 3, 45, 400),
+                         "out=3, kernel=5, stride=2, pad=2, groups=3")]:
+        on_threads(checker, r, shape, text, (1, 2), of_relu=True)
     checker.finish()
 
 

@@ -22,6 +22,13 @@ POOLS = [
      lambda x: ref.avg_pool2d(x, (3, 3), (2, 2), (1, 1, 1, 1), False)),
     ("avg_pool2d(x, kernel=[2, 4], stride=[3, 1], pad=[1, 2, 0, 1], count_include_pad=false)",
      lambda x: ref.avg_pool2d(x, (2, 4), (3, 1), (1, 2, 0, 1), False)),
+    # Strided windows over a computed tensor (padded in place): each block
+    # copies the column phases of its band of the ReLU's output.
+    ("max_pool2d(relu(x), kernel=3, stride=2, pad=1)",
+     lambda x: ref.max_pool2d(ref.relu(x), (3, 3), (2, 2), (1, 1, 1, 1))),
+    ("avg_pool2d(relu(x), kernel=3, stride=2, pad=[1, 0, 0, 1], count_include_pad=false)",
+     lambda x: ref.avg_pool2d(ref.relu(x), (3, 3), (2, 2), (1, 0, 0, 1),
+                              False)),
     ("global_avg_pool(x)", ref.global_avg_pool),
     ("relu(x)", ref.relu),
     ("add(x, relu(x))", lambda x: x + ref.relu(x)),
@@ -102,9 +109,9 @@ def main():
     x = np.resize(np.array(special, np.float32), (1, 2, 4, 16))
     x[0, 1] = np.roll(x[0, 1], 3, axis=1)
     w = {"c.weight": r.standard_normal((2, 2, 1, 1)).astype(np.float32)}
-    src = """model special(x: f32[1, 2, 4, 16]) -> (r, r6, c6, mp) {
+    src = """model special(x: f32[1, 2, 4, 16]) -> (r, r6, c6, mp, mp2) {
   c = conv2d(x, out=2, kernel=1, bias=false)
-  return relu(x), relu6(x), relu6(c), max_pool2d(x, kernel=2)
+  return relu(x), relu6(x), relu6(c), max_pool2d(x, kernel=2), max_pool2d(relu(x), kernel=3, stride=2, pad=1)
 }
 """
     outs = harness.compile_and_run(src, {"x": x}, w)
@@ -114,6 +121,8 @@ def main():
                   ref.relu6(ref.conv2d(x, w["c.weight"])))
     checker.check("max_pool2d of NaN, inf", outs["mp"],
                   ref.max_pool2d(x, (2, 2)))
+    checker.check("max_pool2d(relu) of NaN, inf, padded", outs["mp2"],
+                  ref.max_pool2d(ref.relu(x), (3, 3), (2, 2), (1, 1, 1, 1)))
 
     # linear on a flattened 4-D tensor, with and without bias; a chain.
     x = r.standard_normal((3, 2, 3, 5)).astype(np.float32)
