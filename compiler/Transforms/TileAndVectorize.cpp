@@ -1288,14 +1288,15 @@ void padPlanesInBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
   for (const TapWindow &w : *windows) {
     auto first = w.operands[0]->get().getDefiningOp<tensor::ExtractSliceOp>();
     bool strided = first && first.getStaticStrides()[3] > 1;
-    tensor::PadOp pad = strided ? w.source.getDefiningOp<tensor::PadOp>()
-                                : padOfModelInput(w.source);
+    tensor::PadOp inputPad = padOfModelInput(w.source);
+    tensor::PadOp pad =
+        strided ? w.source.getDefiningOp<tensor::PadOp>() : inputPad;
     // One channel's plane per block.
     if (!pad || !readsPaddedRows(w, pad) || w.shape[1] != 1)
       continue;
     if (strided && readTapsFromPhases(rewriter, conv, w, pad))
       continue;
-    if (!padOfModelInput(w.source) || !isConstantIntValue(w.offsets[2], 0))
+    if (!inputPad || !isConstantIntValue(w.offsets[2], 0))
       continue;
     Value constant = pad.getConstantPaddingValue();
     ArrayRef<int64_t> padded = pad.getResultType().getShape();

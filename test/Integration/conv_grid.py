@@ -151,15 +151,14 @@ def on_threads(checker, r, shape, text, threads_list, of_relu=False):
     x = r.standard_normal(shape).astype(np.float32)
     a = parse_attrs(text)
     k, s = pair(a["kernel"]), pair(a.get("stride", 1))
-    d = pair(a.get("dilation", 1))
-    w = (r.standard_normal((a["out"], shape[1] // a.get("groups", 1)) + k) /
+    d, g = pair(a.get("dilation", 1)), a.get("groups", 1)
+    w = (r.standard_normal((a["out"], shape[1] // g) + k) /
          np.sqrt(shape[1] * k[0] * k[1])).astype(np.float32)
     weights = {"c.weight": w}
     b = None
     if a.get("bias", True):
         b = r.standard_normal(a["out"]).astype(np.float32)
         weights["c.bias"] = b
-    g = a.get("groups", 1)
     want = ref.conv2d(ref.relu(x) if of_relu else x, w, b, s,
                       pads(a.get("pad", 0), k, d, s, shape[2:]), d, g)
     arg = "relu(x)" if of_relu else "x"

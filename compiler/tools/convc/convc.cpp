@@ -195,7 +195,7 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   // Verifying the IR after every pass takes a fifth of a ResNet-18 compile:
   // by default it is verified once, after the last pass.
   pm.enableVerifier(opts.verifyEach);
-  if (failed(pm.run(*module)) || failed(verify(*module)))
+  if (failed(pm.run(*module)) || (!opts.verifyEach && failed(verify(*module))))
     return failure();
   stageTimer.stop();
   if (emit == Stage::Ptx)
