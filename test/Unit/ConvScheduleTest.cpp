@@ -190,20 +190,36 @@ TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
   EXPECT_EQ(t.reg[3], 14);
 }
 
-TEST(ConvSchedule, StridedDepthwiseBlocksAreBandsWhosePhasesFitL1) {
-  // M2: 96 channels, 112x112 -> 56x56 at stride 2. The phases of a whole
-  // 114-row padded plane are 52 KiB; a band of 8 output rows reads 17
-  // rows (7.6 KiB), within a quarter of L1.
+TEST(ConvSchedule, StridedDepthwiseBlocksAreShortBands) {
+  // M2: 96 channels, 112x112 -> 56x56 at stride 2, 114 padded columns
+  // (456 bytes a row). A band of 4 output rows reads 9 rows (4104 bytes),
+  // the least allowed; 7 would read 15 (6840 bytes), more than an eighth
+  // of L1 (4096).
   ConvShape m2{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 114, 2, 2};
   ConvTiles t = chooseConvTiles(m2, avx512());
-  EXPECT_EQ(t.reg[2], 8);
-  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 8, 0}));
-  // Narrow rows (34 padded columns) of 64 output rows: bands of 16 (33
-  // input rows, 4.4 KiB); 32 would take 65 rows (8.6 KiB).
+  EXPECT_EQ(t.reg[2], 4);
+  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 4, 0}));
+  // Narrow rows (34 padded columns, 136 bytes) of 64 output rows: bands
+  // of 8 (17 input rows, 2312 bytes); 16 would read 33 rows (4488 bytes).
   ConvShape narrow{ConvKind::Depthwise, 1, 96, 64, 16, 1, 9, 3, 34, 2, 2};
   ConvTiles n = chooseConvTiles(narrow, avx512());
   EXPECT_EQ(n.reg[2], 8);
-  EXPECT_EQ(n.block[2], 16);
+  EXPECT_EQ(n.block[2], 8);
+  // Wide rows (226 padded columns): no fewer than 4 output rows, though
+  // their 9 input rows (8136 bytes) exceed the eighth.
+  ConvShape wide{ConvKind::Pool, 1, 64, 112, 112, 1, 9, 3, 226, 2, 2};
+  EXPECT_EQ(chooseConvTiles(wide, avx512()).block[2], 4);
+  // 14 output rows of 28 (58 padded columns): bands of 7, the least
+  // divisor of at least 4 (all 14 would read 29 rows, 6728 bytes).
+  ConvShape odd{ConvKind::Depthwise, 1, 96, 14, 28, 1, 9, 3, 58, 2, 2};
+  ConvTiles o = chooseConvTiles(odd, avx512());
+  EXPECT_EQ(o.block[2], 7);
+  EXPECT_EQ(o.reg[2], 7);
+  // 23 output rows of 200 (402 padded columns, 5x5 taps): a whole plane
+  // (49 rows) exceeds half of L1, so bands of one row (5 rows, 8040
+  // bytes), within a quarter.
+  ConvShape prime{ConvKind::Depthwise, 1, 3, 23, 200, 1, 25, 5, 402, 2, 2};
+  EXPECT_EQ(chooseConvTiles(prime, avx512()).block[2], 1);
   // A small plane is one block, as without a stride.
   ConvShape small{ConvKind::Depthwise, 1, 96, 7, 7, 1, 9, 3, 16, 2, 2};
   EXPECT_EQ(chooseConvTiles(small, avx512()).block[2], 0);
