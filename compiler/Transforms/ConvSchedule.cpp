@@ -274,25 +274,19 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
       if (s.oh % b == 0)
         bands.push_back(b);
     auto largest = [&](auto pred) -> std::optional<int64_t> {
-      for (int64_t b : llvm::reverse(bands))
-        if (pred(b))
-          return b;
-      return std::nullopt;
-    };
-    auto smallest = [&](auto pred) -> std::optional<int64_t> {
-      for (int64_t b : bands)
-        if (pred(b))
-          return b;
-      return std::nullopt;
+      auto it = llvm::find_if(llvm::reverse(bands), pred);
+      return it == bands.rend() ? std::nullopt : std::optional(*it);
     };
     std::optional<int64_t> band =
         largest([&](int64_t b) { return b >= 4 && fits(b, 8); });
+    if (!band) {
+      auto it =
+          llvm::find_if(bands, [&](int64_t b) { return b >= 4 && fits(b, 2); });
+      if (it != bands.end())
+        band = *it;
+    }
     if (!band)
-      band = smallest([&](int64_t b) { return b >= 4 && fits(b, 2); });
-    if (!band)
-      band = largest([&](int64_t b) { return fits(b, 4); });
-    if (!band)
-      band = 1;
+      band = largest([&](int64_t b) { return fits(b, 4); }).value_or(1);
     if (*band < s.oh)
       t.block[2] = *band;
     t.reg[2] = largestDivisor(*band, ohr);
