@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 using namespace convc;
 
 namespace {
@@ -191,40 +193,37 @@ TEST(ConvSchedule, DepthwiseKeepsOneChannelPerTile) {
 }
 
 TEST(ConvSchedule, StridedDepthwiseBlocksAreShortBands) {
-  // M2: 96 channels, 112x112 -> 56x56 at stride 2, 114 padded columns
-  // (456 bytes a row). A band of 4 output rows reads 9 rows (4104 bytes),
-  // the least allowed; 7 would read 15 (6840 bytes), more than an eighth
-  // of L1 (4096).
-  ConvShape m2{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 114, 2, 2};
-  ConvTiles t = chooseConvTiles(m2, avx512());
-  EXPECT_EQ(t.reg[2], 4);
-  EXPECT_EQ(t.block, (llvm::SmallVector<int64_t, 4>{1, 1, 4, 0}));
+  // A stride-2 3x3 window's band (block rows; 0 = the whole plane) and
+  // register tile rows, over `oh` rows of `ow` with `width` padded columns.
+  auto band = [](int64_t oh, int64_t ow, int64_t width) {
+    ConvTiles t = chooseConvTiles(
+        {ConvKind::Depthwise, 1, 96, oh, ow, 1, 9, 3, width, 2, 2}, avx512());
+    EXPECT_EQ(t.block[1], 1); // one channel a block
+    return std::make_pair(t.block[2], t.reg[2]);
+  };
+  using Band = std::pair<int64_t, int64_t>;
+  // M2: 112x112 -> 56x56, 114 padded columns (456 bytes a row). A band of
+  // 4 output rows reads 9 rows (4104 bytes), the least allowed; 7 would
+  // read 15 (6840 bytes), more than an eighth of L1 (4096).
+  EXPECT_EQ(band(56, 56, 114), Band(4, 4));
   // Narrow rows (34 padded columns, 136 bytes) of 64 output rows: bands
   // of 8 (17 input rows, 2312 bytes); 16 would read 33 rows (4488 bytes).
-  ConvShape narrow{ConvKind::Depthwise, 1, 96, 64, 16, 1, 9, 3, 34, 2, 2};
-  ConvTiles n = chooseConvTiles(narrow, avx512());
-  EXPECT_EQ(n.reg[2], 8);
-  EXPECT_EQ(n.block[2], 8);
+  EXPECT_EQ(band(64, 16, 34), Band(8, 8));
+  // 14 output rows of 28 (58 padded columns): bands of 7 (15 input rows,
+  // 3480 bytes); all 14 would read 29 rows (6728 bytes).
+  EXPECT_EQ(band(14, 28, 58), Band(7, 7));
   // Wide rows (226 padded columns): no fewer than 4 output rows, though
   // their 9 input rows (8136 bytes) exceed the eighth.
-  ConvShape wide{ConvKind::Pool, 1, 64, 112, 112, 1, 9, 3, 226, 2, 2};
-  EXPECT_EQ(chooseConvTiles(wide, avx512()).block[2], 4);
-  // 14 output rows of 28 (58 padded columns): bands of 7, the least
-  // divisor of at least 4 (all 14 would read 29 rows, 6728 bytes).
-  ConvShape odd{ConvKind::Depthwise, 1, 96, 14, 28, 1, 9, 3, 58, 2, 2};
-  ConvTiles o = chooseConvTiles(odd, avx512());
-  EXPECT_EQ(o.block[2], 7);
-  EXPECT_EQ(o.reg[2], 7);
+  EXPECT_EQ(band(112, 112, 226).first, 4);
+  // A small plane is one block.
+  EXPECT_EQ(band(7, 7, 16).first, 0);
   // 23 output rows of 200 (402 padded columns, 5x5 taps): a whole plane
   // (49 rows) exceeds half of L1, so bands of one row (5 rows, 8040
   // bytes), within a quarter.
   ConvShape prime{ConvKind::Depthwise, 1, 3, 23, 200, 1, 25, 5, 402, 2, 2};
   EXPECT_EQ(chooseConvTiles(prime, avx512()).block[2], 1);
-  // A small plane is one block, as without a stride.
-  ConvShape small{ConvKind::Depthwise, 1, 96, 7, 7, 1, 9, 3, 16, 2, 2};
-  EXPECT_EQ(chooseConvTiles(small, avx512()).block[2], 0);
-  ConvShape unit = m2;
-  unit.strideW = unit.strideH = 1;
+  // Without a stride, whole planes.
+  ConvShape unit{ConvKind::Depthwise, 1, 96, 56, 56, 1, 9, 3, 58};
   EXPECT_EQ(chooseConvTiles(unit, avx512()).block[2], 0);
 }
 
