@@ -13,7 +13,6 @@
 #include "llvm/TargetParser/Host.h"
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -265,31 +264,25 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
   // a quarter (whole 112-row planes copied 52 KiB of phases each, and the
   // copy's stores missed L1).
   if (s.strideW > 1) {
-    auto fits = [&](int64_t b, int64_t share) {
-      return ((b - 1) * s.strideH + s.kernelRows) * s.inputWidth * 4 <=
-             cpu.l1Bytes / share;
+    // The most output rows whose input rows fit `share` of L1 (0 if none).
+    auto rowsIn = [&](int64_t share) {
+      int64_t inputRows = cpu.l1Bytes / share / (s.inputWidth * 4);
+      return inputRows < s.kernelRows
+                 ? 0
+                 : (inputRows - s.kernelRows) / s.strideH + 1;
     };
-    llvm::SmallVector<int64_t> bands; // the divisors of oh, ascending
-    for (int64_t b = 1; b <= s.oh; ++b)
+    int64_t least = s.oh; // the fewest rows of at least 4 that divide oh
+    for (int64_t b = s.oh; b >= 4; --b)
       if (s.oh % b == 0)
-        bands.push_back(b);
-    auto largest = [&](auto pred) -> std::optional<int64_t> {
-      auto it = llvm::find_if(llvm::reverse(bands), pred);
-      return it == bands.rend() ? std::nullopt : std::optional(*it);
-    };
-    std::optional<int64_t> band =
-        largest([&](int64_t b) { return b >= 4 && fits(b, 8); });
-    if (!band) {
-      auto it =
-          llvm::find_if(bands, [&](int64_t b) { return b >= 4 && fits(b, 2); });
-      if (it != bands.end())
-        band = *it;
-    }
-    if (!band)
-      band = largest([&](int64_t b) { return fits(b, 4); }).value_or(1);
-    if (*band < s.oh)
-      t.block[2] = *band;
-    t.reg[2] = largestDivisor(*band, ohr);
+        least = b;
+    int64_t band = largestDivisor(s.oh, std::max<int64_t>(1, rowsIn(8)));
+    if (band < 4)
+      band = least <= rowsIn(2)
+                 ? least
+                 : largestDivisor(s.oh, std::max<int64_t>(1, rowsIn(4)));
+    if (band < s.oh)
+      t.block[2] = band;
+    t.reg[2] = largestDivisor(band, ohr);
   }
   return t;
 }
