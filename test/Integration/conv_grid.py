@@ -54,10 +54,11 @@ GRID = [
         "out=32, kernel=[3, 5], dilation=[1, 2], pad=[2, 4, 1, 3]",
         "out=16, kernel=[5, 3], stride=[2, 1], pad=[2, 1, 2, 1], bias=false",
     ]),
-    # Depthwise with strides over rows wider than a vector. Each block
-    # splits its plane of the model input into column phases (one per
-    # column a tap starts at, modulo the stride; padding wider than the
-    # stride; phases of unequal widths); of a computed input, below.
+    # Depthwise with strides over rows wider than a vector: the taps read
+    # the model input itself, the padding folded into the vector reads (a
+    # row's first tile shifted behind the padding, its last read past the
+    # row's end, masked; padding wider than the stride); of a computed
+    # input, below.
     ([1, 6, 23, 37], [
         "out=6, kernel=3, stride=2, pad=1, groups=6",
         "out=6, kernel=3, stride=3, pad=1, groups=6, bias=false",
@@ -71,9 +72,9 @@ GRID = [
     ([2, 4, 40, 34], [
         "out=4, kernel=3, stride=2, pad=1, groups=4",
     ]),
-    # Rows so wide that a block copies the phases of a band of rows (one
-    # output row here), not of its whole plane; the bands at the top and
-    # at the bottom have rows of padding of their own (1 or 2).
+    # Rows so wide that a block is a band of rows (one output row here),
+    # not a whole plane: the rows above the first band and below the last
+    # (1 or 2) are masked off.
     ([1, 3, 45, 400], [
         "out=3, kernel=3, stride=2, pad=1, groups=3",
         "out=3, kernel=5, stride=2, pad=2, groups=3, bias=false",
@@ -84,10 +85,14 @@ GRID = [
         "out=16, kernel=3, stride=2, pad=1",
         "out=32, kernel=[3, 5], stride=[2, 3], pad=[1, 2, 0, 1]",
     ]),
-    # Phases of 6 columns at stride 3: each phase row spans exactly 16
-    # elements, read as one whole register (no mask).
+    # Stride 3 on rows of 16, and rows of 32 without padding or with 2
+    # columns of it: registers that end at the row's end, or past it.
     ([1, 6, 9, 16], [
         "out=6, kernel=3, stride=3, pad=1, groups=6",
+    ]),
+    ([1, 4, 12, 32], [
+        "out=4, kernel=3, stride=2, groups=4",
+        "out=4, kernel=5, stride=2, pad=2, groups=4, bias=false",
     ]),
     # 1x1 convolutions run over flattened pixels (784 per image here, in
     # several blocks of rows of whole vectors).
@@ -222,8 +227,8 @@ def main():
                         ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
         on_threads(checker, r, shape, text, (1, 2, 3))
     # Depthwise with strides over a computed tensor (a ReLU's, padded in
-    # place): each block copies the column phases of its band of the ReLU's
-    # output, whole planes or (rows of 400) bands of rows.
+    # place): the taps read the ReLU's output, the padding folded into the
+    # reads, by whole planes or (rows of 400) bands of rows.
     for shape, text in [((1, 6, 23, 37),
                          "out=6, kernel=3, stride=2, pad=1, groups=6"),
                         ((1, 3, 45, 400),
