@@ -64,18 +64,11 @@ int64_t constantTerm(AffineExpr e) {
   return constantTerm(add.getLHS()) + constantTerm(add.getRHS());
 }
 
-/// `index` as its terms that vary and its constant term.
-std::pair<OpFoldResult, int64_t> splitConstant(OpBuilder &b, Location loc,
-                                               OpFoldResult index) {
+/// The constant term of `index`, an affine function of loop indices.
+int64_t constantTerm(OpFoldResult index) {
   if (std::optional<int64_t> c = getConstantIntValue(index))
-    return {b.getIndexAttr(0), *c};
-  auto [map, operands] = composed(cast<Value>(index));
-  AffineExpr e = map.getResult(0);
-  int64_t c = constantTerm(e);
-  AffineMap rest = AffineMap::get(map.getNumDims(), map.getNumSymbols(), e - c);
-  return {affine::makeComposedFoldedAffineApply(b, loc, rest,
-                                                getAsOpFoldResult(operands)),
-          c};
+    return *c;
+  return constantTerm(composed(cast<Value>(index)).first.getResult(0));
 }
 
 /// The least and the greatest value `index` takes over its loops'
@@ -119,8 +112,6 @@ struct ReadPaddedRows : OpRewritePattern<vector::TransferReadOp> {
     if (width < 1)
       return failure();
 
-    MLIRContext *ctx = rewriter.getContext();
-    Location loc = read.getLoc();
     Value source = pad.getSource(), padding = pad.getConstantPaddingValue();
     ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
     ArrayRef<int64_t> shape = pad.getSourceType().getShape();
@@ -128,38 +119,49 @@ struct ReadPaddedRows : OpRewritePattern<vector::TransferReadOp> {
     SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
     int64_t rank = shape.size(), vectorRank = type.getRank();
     int64_t last = rank - 1, lanes = type.getShape().back();
-    AffineExpr offset, index;
-    bindSymbols(ctx, offset, index);
-    // The padded index of dim d at vector position `at`.
-    auto paddedIndex = [&](int64_t d, int64_t at) {
-      return affine::makeComposedFoldedAffineApply(
-          rewriter, loc,
-          AffineMap::get(0, 2, offset + (index + at) * strides[d]),
-          {offsets[d], read.getIndices()[d]});
+    // The read's indices in the slice (the vectorizer's are constants).
+    SmallVector<int64_t> at;
+    for (Value i : read.getIndices()) {
+      std::optional<int64_t> c = getConstantIntValue(i);
+      if (!c)
+        return failure();
+      at.push_back(*c);
+    }
+    // Dim d's source index at vector position `pos` is offsets[d] plus:
+    auto sourceShift = [&](int64_t d, int64_t pos) {
+      return (at[d] + pos) * strides[d] - low[d];
     };
-    auto plus = [&](OpFoldResult v, int64_t c) {
-      return affine::makeComposedFoldedAffineApply(
-          rewriter, loc, AffineMap::get(0, 1, offset + c), {v});
+    // The least and greatest value of offsets[d] plus `c`.
+    auto rangeOf =
+        [&](int64_t d,
+            int64_t c) -> std::optional<std::pair<int64_t, int64_t>> {
+      std::optional<std::pair<int64_t, int64_t>> r = range(offsets[d]);
+      if (!r)
+        return std::nullopt;
+      return std::make_pair(r->first + c, r->second + c);
     };
 
-    // Lane j reads padded column p + c + s*j: from the registers of the row
-    // that start at padded column p + width*(first + k), at lane
-    // lead + s*j of their concatenation.
+    // Lane j reads padded column p + c + s*j, p the column offset without
+    // its constant term: from the registers of the row that start at padded
+    // column p + width*(first + k), at lane lead + s*j of their
+    // concatenation. (Registers from a column the taps of a window share:
+    // their offsets differ in the constant term alone.)
     int64_t s = strides[last];
-    auto [p, c] = splitConstant(rewriter, loc, paddedIndex(last, 0));
+    int64_t c0 = constantTerm(offsets[last]);
+    int64_t c = c0 + at[last] * s;
     int64_t first = llvm::divideFloorSigned(c, width);
     int64_t lead = c - first * width;
     int64_t registers = (lead + s * (lanes - 1)) / width + 1;
     enum class Part { Inside, Tail, Head, Padding };
     struct Register {
-      OpFoldResult column; // in the source
+      int64_t column; // the source column minus the column offset
       Part part;
-      int64_t start; // the column, for a Head
+      int64_t start; // the source column, for a Head
     };
     SmallVector<Register> row;
     for (int64_t k = 0; k < registers; ++k) {
-      OpFoldResult column = plus(p, width * (first + k) - low[last]);
-      std::optional<std::pair<int64_t, int64_t>> b = range(column);
+      int64_t column = width * (first + k) - c0 - low[last];
+      std::optional<std::pair<int64_t, int64_t>> b = rangeOf(last, column);
       if (!b)
         return failure();
       auto [lo, hi] = *b;
@@ -175,6 +177,17 @@ struct ReadPaddedRows : OpRewritePattern<vector::TransferReadOp> {
       row.push_back({column, part, lo});
     }
 
+    // The rewrite.
+    MLIRContext *ctx = rewriter.getContext();
+    Location loc = read.getLoc();
+    AffineExpr offset;
+    bindSymbols(ctx, offset);
+    auto plus = [&](OpFoldResult v, int64_t c) {
+      return getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          affine::makeComposedFoldedAffineApply(
+              rewriter, loc, AffineMap::get(0, 1, offset + c), {v}));
+    };
     Type element = type.getElementType();
     auto registerType = VectorType::get({width}, element);
     auto splat = [&](VectorType t) -> Value {
@@ -188,9 +201,7 @@ struct ReadPaddedRows : OpRewritePattern<vector::TransferReadOp> {
       if (r.part == Part::Padding)
         return splat(registerType);
       indices.back() =
-          r.part == Part::Head
-              ? zero
-              : getValueOrCreateConstantIndexOp(rewriter, loc, r.column);
+          r.part == Part::Head ? zero : plus(offsets[last], r.column);
       bool inBounds = r.part == Part::Inside ||
                       (r.part == Part::Head && width <= shape[last]);
       Value mask;
@@ -244,15 +255,15 @@ struct ReadPaddedRows : OpRewritePattern<vector::TransferReadOp> {
       bool inPadding = false;
       for (int64_t d = 0; d < last; ++d) {
         int64_t v = d - (rank - vectorRank);
-        OpFoldResult q = plus(paddedIndex(d, v >= 0 ? pos[v] : 0), -low[d]);
-        Value qv = getValueOrCreateConstantIndexOp(rewriter, loc, q);
+        int64_t q = sourceShift(d, v >= 0 ? pos[v] : 0);
+        Value qv = plus(offsets[d], q);
         if (!low[d] && !high[d]) {
           indices.push_back(qv);
           continue;
         }
         // Whether the index may be before the source's first row, or
         // past its last (all of them if its values are not known).
-        std::optional<std::pair<int64_t, int64_t>> b = range(q);
+        std::optional<std::pair<int64_t, int64_t>> b = rangeOf(d, q);
         if (b && (b->second < 0 || b->first >= shape[d])) {
           inPadding = true;
           break;
