@@ -43,21 +43,21 @@
 // cache, then consumes it; each part keeps its own micro-kernel (on a CPU
 // the pointwise one over the band's pixels flattened). The depthwise part
 // reads a padded model input itself, the padding folded into its vector
-// reads (PaddedReads.h); a computed input (an inverted residual's
+// reads (RowReads.h); a computed input (an inverted residual's
 // expansion) is computed band by band, padded, by the block. Linear
 // layers get a register tile of vectors of partial sums (scheduleLinear).
 // Rows that a stride takes every s-th element of are read whole and
 // shuffled; a strided depthwise convolution or pooling window of a padded
 // tensor reads its source, the padding folded into the vector reads
-// (PaddedReads.h). On a CPU a 1x1 convolution (with its bias and epilogue) runs
+// (RowReads.h). On a CPU a 1x1 convolution (with its bias and epilogue) runs
 // over its pixels flattened into one row, so that rows are whole vectors.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/ConvSchedule.h"
 #include "compiler/Transforms/LoopValues.h"
-#include "compiler/Transforms/PaddedReads.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/RowReads.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -388,79 +388,6 @@ struct AccumulateTapByTap : OpRewritePattern<arith::AddFOp> {
       acc = arith::AddFOp::create(rewriter, loc, acc, term, flags);
     }
     rewriter.replaceOp(op, acc);
-    return success();
-  }
-};
-
-/// A read of rows of a strided view (a strided convolution's taps) -> per
-/// row, one contiguous read of the underlying row, and where the view
-/// takes every s-th element of it, a shuffle that keeps those. Otherwise
-/// each element is loaded on its own.
-struct ReadStridedRowsWhole : OpRewritePattern<vector::TransferReadOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(vector::TransferReadOp read,
-                                PatternRewriter &rewriter) const override {
-    auto slice = read.getBase().getDefiningOp<tensor::ExtractSliceOp>();
-    VectorType type = read.getVectorType();
-    // A slice of a slice waits until the two are merged.
-    if (!slice || slice.getSource().getDefiningOp<tensor::ExtractSliceOp>() ||
-        slice.getType().getRank() != slice.getSourceType().getRank() ||
-        read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
-        llvm::any_of(read.getInBoundsValues(), [](bool b) { return !b; }) ||
-        type.getRank() == 0 || type.isScalable())
-      return failure();
-    ArrayRef<int64_t> strides = slice.getStaticStrides();
-    int64_t stride = strides.back();
-    if (ShapedType::isDynamicShape(strides) ||
-        llvm::all_of(strides, [](int64_t s) { return s == 1; }))
-      return failure();
-
-    Location loc = read.getLoc();
-    int64_t rank = strides.size(), vectorRank = type.getRank();
-    int64_t lanes = type.getShape().back();
-    auto rowType =
-        VectorType::get({(lanes - 1) * stride + 1}, type.getElementType());
-    SmallVector<int64_t> everySth;
-    for (int64_t i = 0; i < lanes; ++i)
-      everySth.push_back(i * stride);
-    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
-    AffineExpr offset, index;
-    bindSymbols(rewriter.getContext(), offset, index);
-    // Source index of tensor dim d at vector position `at` (0 for the dims
-    // before the vector's).
-    auto sourceIndex = [&](int64_t d, int64_t at) -> Value {
-      AffineMap map = AffineMap::get(0, 2, offset + (index + at) * strides[d],
-                                     rewriter.getContext());
-      return getValueOrCreateConstantIndexOp(
-          rewriter, loc,
-          affine::makeComposedFoldedAffineApply(
-              rewriter, loc, map, {offsets[d], read.getIndices()[d]}));
-    };
-    Value result = arith::ConstantOp::create(rewriter, loc, type,
-                                             rewriter.getZeroAttr(type));
-    SmallVector<int64_t> outer(type.getShape().drop_back());
-    int64_t rows = ShapedType::getNumElements(outer);
-    for (int64_t linear = 0; linear < rows; ++linear) {
-      SmallVector<int64_t> pos = delinearize(linear, computeStrides(outer));
-      SmallVector<Value> indices;
-      for (int64_t d = 0; d < rank; ++d) {
-        int64_t v = d - (rank - vectorRank);
-        indices.push_back(
-            sourceIndex(d, v >= 0 && v < vectorRank - 1 ? pos[v] : 0));
-      }
-      Value row = vector::TransferReadOp::create(
-          rewriter, loc, rowType, slice.getSource(), indices, read.getPadding(),
-          ArrayRef<bool>{true});
-      Value picked = stride == 1 ? row
-                                 : vector::ShuffleOp::create(rewriter, loc, row,
-                                                             row, everySth)
-                                       .getResult();
-      result = pos.empty() ? picked
-                           : vector::InsertOp::create(rewriter, loc, picked,
-                                                      result, pos)
-                                 .getResult();
-    }
-    rewriter.replaceOp(read, result);
     return success();
   }
 };
@@ -1223,7 +1150,7 @@ bool readTapsFromBand(
 /// A CPU block of a depthwise convolution or pooling window covers whole
 /// channel planes. When its taps take every s-th column of a padded tensor
 /// (a model input or a computed tensor alike), they read its source, the
-/// padding folded into their vector reads (see PaddedReads.h; a copy of
+/// padding folded into their vector reads (see RowReads.h; a copy of
 /// the band's rows as column phases took M2 0.11 ms, against 0.073 ms for
 /// these reads, and the padded tensor itself would go through memory).
 /// Otherwise, when it reads a padded
@@ -1916,8 +1843,8 @@ struct TileAndVectorizePass
     peelBorderTiles(rewriter, getOperation());
     RewritePatternSet patterns(ctx);
     patterns.add<BroadcastThenTranspose, AccumulateTapByTap,
-                 ReadStridedRowsWhole, TransposeTileAsSquares>(ctx);
-    populatePaddedReadPatterns(patterns, vectorBits);
+                 TransposeTileAsSquares>(ctx);
+    populateRowReadPatterns(patterns, vectorBits);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
     vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns, ctx);
