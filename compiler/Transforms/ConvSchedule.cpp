@@ -253,16 +253,14 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
                                                           rowVectors)));
   t.block = {1, 1, 0, 0};
   t.reg = {1, 1, ohr, owr};
-  // A strided window reads its rows from column phases that the block
-  // copies first: a burst of loads, which the hardware prefetchers do not
-  // run ahead of while the micro-kernels compute. So short bursts: the
-  // most output rows whose input rows fit an eighth of L1 (M2, beside
-  // oneDNN: bands of 4 rows 0.111-0.114 ms, of 8 rows 0.119-0.120). But at
-  // least 4 rows: bands of 2 took M2 twice as long, its micro-kernels
-  // reading phase rows right after the copy stored them. Failing both, the
+  // A strided window's block is a band of output rows: the most whose
+  // input rows fit an eighth of L1, but at least 4; failing both, the
   // fewest rows of at least 4 that fit half of L1, then the most that fit
-  // a quarter (whole 112-row planes copied 52 KiB of phases each, and the
-  // copy's stores missed L1).
+  // a quarter. (Measured when each block copied its band's input rows as
+  // column phases, a burst of loads that short bands kept short: M2's
+  // bands of 4 rows took 0.111-0.114 ms, of 8 0.119-0.120, of 2 twice as
+  // long. The taps now read the input in place (RowReads.h); the rule has
+  // not been measured again.)
   if (s.strideW > 1) {
     // The most output rows whose input rows fit `share` of L1 (0 if none).
     auto rowsIn = [&](int64_t share) {
