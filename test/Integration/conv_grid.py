@@ -209,10 +209,15 @@ def main():
     # Blocks over output channels each read the whole padded input, which
     # every thread copies for itself (convc-copy-per-thread): 2 blocks, and
     # 5 x 2 blocks with uneven pads, shared by 1 to 4 threads (3 threads:
-    # shares of 3, 3 and 4 blocks).
+    # shares of 3, 3 and 4 blocks). Strided 1x1 layers whose threads share
+    # whole planes: 14 x 14 outputs (a cut after 7 rows is not on a cache
+    # line) and 7 x 7 (rows that do not split in two).
     for shape, text in [((1, 128, 7, 7), "out=128, kernel=3, pad=1"),
                         ((1, 256, 10, 10),
-                         "out=160, kernel=3, pad=[1, 0, 1, 2]")]:
+                         "out=160, kernel=3, pad=[1, 0, 1, 2]"),
+                        ((1, 64, 28, 28), "out=128, kernel=1, stride=2"),
+                        ((1, 96, 14, 14),
+                         "out=192, kernel=1, stride=2, bias=false")]:
         on_threads(checker, r, shape, text, (1, 2, 3, 4))
     # Blocks over rows or images, all the output channels in each: each
     # block pads its own band of the input (a version for the band at the

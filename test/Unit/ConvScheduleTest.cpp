@@ -149,6 +149,43 @@ TEST(ConvSchedule, BlocksShareEvenlyAmongThreads) {
   EXPECT_EQ(t.block[2], 16);
 }
 
+/// The blocks of a schedule, counted over the output dims.
+int64_t blockCount(const ConvShape &s, const ConvTiles &t) {
+  int64_t dims[] = {s.n, s.ch, s.oh, s.ow}, count = 1;
+  for (int i = 0; i < 4; ++i)
+    count *= t.block[i] ? dims[i] / t.block[i] : 1;
+  return count;
+}
+
+TEST(ConvSchedule, ThreadsShareWholePlanesWhereRowsWouldShareALine) {
+  // ResNet's 1x1 stride-2 64 -> 128 on 28 x 28 outputs: cut after 14 rows,
+  // each plane would have a line on both sides of the cut (14 x 28 x 4
+  // bytes is not a multiple of 64), so the 128 filters are split instead.
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  ConvShape strided{ConvKind::Dense, 1, 128, 28, 28, 64, 1, 1, 56, 2, 2};
+  ConvTiles t = chooseConvTiles(strided, cpu);
+  EXPECT_EQ(t.block[1], 64);
+  EXPECT_EQ(blockCount(strided, t) % 2, 0);
+  // 56 x 56 cut after 28 rows falls between lines: the rows are split.
+  ConvShape wide{ConvKind::Dense, 1, 64, 56, 56, 64, 9, 3, 58};
+  t = chooseConvTiles(wide, cpu);
+  EXPECT_EQ(t.block[1], 64);
+  EXPECT_EQ(blockCount(wide, t) % 2, 0);
+}
+
+TEST(ConvSchedule, OddRowsShareFiltersAmongThreads) {
+  // 256 -> 512 on 7 x 7 outputs (ResNet's last 1x1 stride-2 layer): 7 rows
+  // do not split in two, and the weights fit one block; the filters are
+  // split so that both threads work.
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  ConvShape s{ConvKind::Dense, 1, 512, 7, 7, 256, 1, 1, 14, 2, 2};
+  ConvTiles t = chooseConvTiles(s, cpu);
+  EXPECT_EQ(blockCount(s, t) % 2, 0);
+  EXPECT_EQ(t.block[1] % t.reg[1], 0);
+}
+
 TEST(ConvSchedule, ShortSumsOnUnevenRowsKeepChannelsInLanes) {
   // 3 channels x 9 taps = 27 products per output, 32 filters on 112 x 112
   // outputs: at stride 2 the rows of pixels would need a shuffle per tap,
