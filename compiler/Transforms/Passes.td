@@ -36,7 +36,7 @@ def BlockBuffersOnStackPass
   let description = [{
     Input: bufferized IR, before buffer deallocation. A `memref.alloc`
     directly in the body of an `scf.forall` (a cache block allocating a
-    buffer of its own: its padded planes, the column phases of its band),
+    buffer of its own: its padded planes, the padded band of its input),
     static, with an identity layout, in the default memory space and at
     most `max-kib` KiB, becomes a `memref.alloca`: no malloc and free per
     block. `convert-scf-to-openmp` scopes each iteration's allocas.
@@ -81,13 +81,7 @@ def VectorizeCopiesPass : Pass<"convc-vectorize-copies"> {
     body writes a piece of a row (at most 64 elements, a divisor of the
     row) as one vector; those of 256 KiB or 4096 rows or more, outside
     loops, as an `scf.forall` (they run on every thread: a padded tensor's
-    border columns are a row each). A piece whose source takes every s-th
-    element of its buffer (the column phases of a strided window) is one
-    contiguous read of what it spans, in whole registers of 16 floats (the
-    last masked), and a shuffle; consecutive copies of
-    the phases of the same rows share one loop in which each row is read
-    once, from the phase that starts first, and every phase shuffled out
-    of it. LLVM copies strided buffers element by element otherwise.
+    border columns are a row each).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",
