@@ -211,6 +211,10 @@ def main():
     # batch 2, odd sizes; stride 1 with the residual add.
     inverted_residual(checker, r, (2, 16, 59, 61), 96, 24, stride=2)
     inverted_residual(checker, r, (1, 24, 48, 45), 144, 24, stride=1)
+    # Expansions that fit in cache, computed alone: the pair's depthwise
+    # part reads the expansion in place, its padding folded into the reads.
+    inverted_residual(checker, r, (1, 16, 21, 19), 48, 16, stride=1)
+    inverted_residual(checker, r, (2, 8, 17, 30), 40, 24, stride=2)
     separable_bands(checker, r, (1, 144, 56, 40), 24, stride=1, threads=1)
     separable_bands(checker, r, (1, 144, 56, 40), 24, stride=1, threads=3)
     separable_bands(checker, r, (2, 96, 96, 60), 32, stride=2, threads=2)
