@@ -231,13 +231,19 @@ def main():
                         ((3, 8, 20, 20), "out=16, kernel=3, pad=1"),
                         ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
         on_threads(checker, r, shape, text, (1, 2, 3))
-    # Depthwise with strides over a computed tensor (a ReLU's, padded in
-    # place): the taps read the ReLU's output, the padding folded into the
-    # reads, by whole planes or (rows of 400) bands of rows.
+    # Depthwise over a computed tensor (a ReLU's, padded in place): the
+    # taps read the ReLU's output, the padding folded into the reads, by
+    # whole planes or (rows of 400) bands of rows; strided, and at unit
+    # stride (rows of 37 and of 40: three registers, the last partly past
+    # the row's end or not; uneven pads, a dilation).
     for shape, text in [((1, 6, 23, 37),
                          "out=6, kernel=3, stride=2, pad=1, groups=6"),
                         ((1, 3, 45, 400),
-                         "out=3, kernel=5, stride=2, pad=2, groups=3")]:
+                         "out=3, kernel=5, stride=2, pad=2, groups=3"),
+                        ((1, 6, 23, 37), "out=6, kernel=3, pad=1, groups=6"),
+                        ((1, 4, 9, 40),
+                         "out=4, kernel=5, pad=[2, 1, 3, 2], dilation=[1, 2], "
+                         "groups=4, bias=false")]:
         on_threads(checker, r, shape, text, (1, 2), of_relu=True)
     checker.finish()
 

@@ -22,8 +22,14 @@ POOLS = [
      lambda x: ref.avg_pool2d(x, (3, 3), (2, 2), (1, 1, 1, 1), False)),
     ("avg_pool2d(x, kernel=[2, 4], stride=[3, 1], pad=[1, 2, 0, 1], count_include_pad=false)",
      lambda x: ref.avg_pool2d(x, (2, 4), (3, 1), (1, 2, 0, 1), False)),
-    # Strided windows over a computed tensor (padded in place): each block
-    # copies the column phases of its band of the ReLU's output.
+    # Windows over a computed tensor: they read the ReLU's output in place,
+    # the padding (-inf, or zeros the average leaves out) folded into the
+    # reads, at stride 2 and 1.
+    ("max_pool2d(relu(x), kernel=3, stride=1, pad=1)",
+     lambda x: ref.max_pool2d(ref.relu(x), (3, 3), (1, 1), (1, 1, 1, 1))),
+    ("avg_pool2d(relu(x), kernel=[3, 4], stride=1, pad=[1, 2, 1, 1], count_include_pad=false)",
+     lambda x: ref.avg_pool2d(ref.relu(x), (3, 4), (1, 1), (1, 2, 1, 1),
+                              False)),
     ("max_pool2d(relu(x), kernel=3, stride=2, pad=1)",
      lambda x: ref.max_pool2d(ref.relu(x), (3, 3), (2, 2), (1, 1, 1, 1))),
     ("avg_pool2d(relu(x), kernel=3, stride=2, pad=[1, 0, 0, 1], count_include_pad=false)",
