@@ -36,10 +36,10 @@ def BlockBuffersOnStackPass
   let description = [{
     Input: bufferized IR, before buffer deallocation. A `memref.alloc`
     directly in the body of an `scf.forall` (a cache block allocating a
-    buffer of its own: its padded planes, the padded band of its input),
-    static, with an identity layout, in the default memory space and at
-    most `max-kib` KiB, becomes a `memref.alloca`: no malloc and free per
-    block. `convert-scf-to-openmp` scopes each iteration's allocas.
+    buffer of its own: the padded band of its input, a separable pair's
+    depthwise band), static, with an identity layout, in the default memory
+    space and at most `max-kib` KiB, becomes a `memref.alloca`: no malloc
+    and free per block. `convert-scf-to-openmp` scopes each iteration's allocas.
   }];
   let options = [
     Option<"maxKib", "max-kib", "int64_t", /*default=*/"64",
