@@ -108,6 +108,10 @@ static constexpr int64_t kMinChannelLaneSumUnevenRows = 16;
 /// The unit in which cores share memory.
 static constexpr int64_t kCacheLineBytes = 64;
 
+/// The least an elementwise op writes for its blocks to run on all threads
+/// (as copies do: a fork and join cost microseconds).
+static constexpr int64_t kParallelElementwiseBytes = 256 * 1024;
+
 /// The largest divisor of `n` that is at most `limit` and a multiple of
 /// `multipleOf`; without one, the largest divisor at most `limit`.
 static int64_t largestDivisor(int64_t n, int64_t limit,
@@ -478,5 +482,20 @@ LinearTiles convc::chooseLinearTiles(int64_t m, int64_t k, const CpuDesc &cpu) {
   // Many small blocks, so that the threads finish together.
   int64_t tiles = m / t.rows;
   t.blockRows = t.rows * (tiles / largestDivisor(tiles, 32 * cpu.threads));
+  return t;
+}
+
+ConvTiles convc::chooseElementwiseTiles(llvm::ArrayRef<int64_t> shape,
+                                        const CpuDesc &cpu) {
+  ConvTiles t;
+  t.block = {0, 0, 0, 0};
+  t.reg = {1, 1, 1, shape[3]};
+  int64_t bytes = shape[0] * shape[1] * shape[2] * shape[3] * 4;
+  if (cpu.threads < 2 || bytes < kParallelElementwiseBytes)
+    return t;
+  if (shape[1] % cpu.threads == 0)
+    t.block = {1, shape[1] / cpu.threads, 0, 0};
+  else if (shape[0] % cpu.threads == 0)
+    t.block = {shape[0] / cpu.threads, 0, 0, 0};
   return t;
 }

@@ -12,6 +12,7 @@
 #ifndef CONVC_TRANSFORMS_CONVSCHEDULE_H
 #define CONVC_TRANSFORMS_CONVSCHEDULE_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
@@ -184,6 +185,15 @@ struct LinearTiles {
 };
 
 LinearTiles chooseLinearTiles(int64_t m, int64_t k, const CpuDesc &cpu);
+
+/// The tiles of an elementwise op over (n, c, h, w) that no convolution
+/// took into its own (an activation of a model input, a sum of two): a row
+/// per register tile; when large enough to wake the threads, cache blocks
+/// of whole channel planes (or images), one per thread, as a convolution's
+/// blocks share its output, so that each core reads what it wrote. Blocks
+/// of 0 (the whole dim everywhere): one block, not run in parallel.
+ConvTiles chooseElementwiseTiles(llvm::ArrayRef<int64_t> shape,
+                                 const CpuDesc &cpu);
 
 } // namespace convc
 

@@ -274,6 +274,36 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
     for key, value in want.items():
         checker.check(key, outs[key], value)
 
+    # Elementwise ops no convolution takes as its epilogue, large enough
+    # for blocks on every thread: whole images (35 channels do not split in
+    # two) or whole planes, a chain (relu, add, relu6) in one loop nest, a
+    # batch norm's per-channel scale and shift (broadcasts), on 1 to 3
+    # threads.
+    for shape in [(2, 35, 40, 41), (1, 64, 40, 40)]:
+        c = shape[1]
+        x = r.standard_normal(shape).astype(np.float32) * 3
+        z = r.standard_normal(shape).astype(np.float32)
+        w = {"bn.weight": r.uniform(0.5, 1.5, c),
+             "bn.bias": r.standard_normal(c),
+             "bn.running_mean": r.standard_normal(c),
+             "bn.running_var": r.uniform(0.5, 1.5, c)}
+        w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+        src = f"""model big(x: f32{list(shape)}, z: f32{list(shape)}) -> (a, s, bn) {{
+  bn = batch_norm(x, eps=0.001)
+  return relu(x), relu6(add(relu(x), z)), bn
+}}
+"""
+        want = {"a": ref.relu(x), "s": ref.relu6(ref.relu(x) + z),
+                "bn": ref.batch_norm(x, w["bn.weight"], w["bn.bias"],
+                                     w["bn.running_mean"],
+                                     w["bn.running_var"], eps=1e-3)}
+        for threads in (1, 2, 3):
+            outs = harness.compile_and_run(src, {"x": x, "z": z}, w,
+                                           threads=threads)
+            for key, value in want.items():
+                checker.check(f"{key} of {shape} on {threads} threads",
+                              outs[key], value)
+
     # NHWC at the boundary: the input and one output are NHWC, the model
     # inside is NCHW.
     x = r.standard_normal((2, 5, 6, 3)).astype(np.float32)  # N, H, W, C

@@ -186,6 +186,25 @@ TEST(ConvSchedule, OddRowsShareFiltersAmongThreads) {
   EXPECT_EQ(t.block[1] % t.reg[1], 0);
 }
 
+TEST(ConvSchedule, ElementwiseBlocksAreWholePlanesPerThread) {
+  using Tiles = llvm::SmallVector<int64_t, 4>;
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  // 144 x 56 x 56 floats (1.7 MiB): two blocks of 72 planes; a row each.
+  ConvTiles t = chooseElementwiseTiles(Tiles{1, 144, 56, 56}, cpu);
+  EXPECT_EQ(t.block, (Tiles{1, 72, 0, 0}));
+  EXPECT_EQ(t.reg, (Tiles{1, 1, 1, 56}));
+  // 35 channels do not split in two; 2 images do.
+  t = chooseElementwiseTiles(Tiles{2, 35, 40, 41}, cpu);
+  EXPECT_EQ(t.block, (Tiles{1, 0, 0, 0}));
+  // Under 256 KiB, or on one thread: one block.
+  EXPECT_EQ(chooseElementwiseTiles(Tiles{1, 8, 32, 32}, cpu).block,
+            (Tiles{0, 0, 0, 0}));
+  cpu.threads = 1;
+  EXPECT_EQ(chooseElementwiseTiles(Tiles{1, 144, 56, 56}, cpu).block,
+            (Tiles{0, 0, 0, 0}));
+}
+
 TEST(ConvSchedule, ShortSumsOnUnevenRowsKeepChannelsInLanes) {
   // 3 channels x 9 taps = 27 products per output, 32 filters on 112 x 112
   // outputs: at stride 2 the rows of pixels would need a shuffle per tap,
