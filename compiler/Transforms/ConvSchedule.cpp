@@ -108,10 +108,6 @@ static constexpr int64_t kMinChannelLaneSumUnevenRows = 16;
 /// The unit in which cores share memory.
 static constexpr int64_t kCacheLineBytes = 64;
 
-/// The least an elementwise op writes for its blocks to run on all threads
-/// (as copies do: a fork and join cost microseconds).
-static constexpr int64_t kParallelElementwiseBytes = 256 * 1024;
-
 /// The largest divisor of `n` that is at most `limit` and a multiple of
 /// `multipleOf`; without one, the largest divisor at most `limit`.
 static int64_t largestDivisor(int64_t n, int64_t limit,
@@ -491,7 +487,7 @@ ConvTiles convc::chooseElementwiseTiles(llvm::ArrayRef<int64_t> shape,
   t.block = {0, 0, 0, 0};
   t.reg = {1, 1, 1, shape[3]};
   int64_t bytes = shape[0] * shape[1] * shape[2] * shape[3] * 4;
-  if (cpu.threads < 2 || bytes < kParallelElementwiseBytes)
+  if (cpu.threads < 2 || bytes < kParallelBytes)
     return t;
   if (shape[1] % cpu.threads == 0)
     t.block = {1, shape[1] / cpu.threads, 0, 0};

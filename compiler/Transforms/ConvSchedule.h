@@ -24,6 +24,10 @@ class Operation;
 
 namespace convc {
 
+/// The least a loop nest writes (a copy, a fill, an elementwise op) for it
+/// to run on all threads: a fork and join cost microseconds.
+inline constexpr int64_t kParallelBytes = 256 * 1024;
+
 /// The two tap-sum convolutions: dense, iterating (n, c, f, oh, ow), and
 /// depthwise, iterating (n, c, oh, ow).
 enum class ConvKind {

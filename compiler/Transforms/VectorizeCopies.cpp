@@ -1,5 +1,6 @@
 //===- VectorizeCopies.cpp - buffer copies and fills as vector loops -----===//
 
+#include "compiler/Transforms/ConvSchedule.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -19,8 +20,8 @@ namespace {
 
 /// The longest piece of a row copied as one vector.
 constexpr int64_t kMaxPiece = 64;
-/// Copies and fills of at least this many bytes or rows run in parallel.
-constexpr int64_t kParallelBytes = 256 * 1024;
+/// Copies and fills of at least this many rows run in parallel too (as do
+/// those of kParallelBytes).
 constexpr int64_t kParallelRows = 4096;
 
 /// A copy or fill tiled into pieces of rows (all dims but the last one at a
@@ -38,7 +39,7 @@ LogicalResult vectorizeCopy(RewriterBase &rewriter, linalg::LinalgOp copy) {
   // waking them. Large: many bytes, or many rows, each on cache lines of
   // its own (a padded tensor's border columns: a fill of one element per
   // row that waits for a line from memory for each).
-  bool large = type.getNumElements() * 4 >= kParallelBytes ||
+  bool large = type.getNumElements() * 4 >= convc::kParallelBytes ||
                type.getNumElements() / width >= kParallelRows;
   bool nested = copy->getParentOfType<scf::ForallOp>() ||
                 copy->getParentOfType<scf::ForOp>();
