@@ -90,8 +90,10 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
     tiling.gpuArch = options.gpuArch;
   }
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
-  if (options.target == Target::Cpu)
+  if (options.target == Target::Cpu) {
     pm.addNestedPass<func::FuncOp>(createSkipPaddingTapsPass());
+    pm.addNestedPass<func::FuncOp>(createFusePhaseLoopsPass());
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -66,6 +66,8 @@ struct ConvShape {
   int64_t c, taps, kernelRows, inputWidth;
   int64_t strideW = 1;
   int64_t strideH = 1;
+  /// The (padded) input's rows; 0 where unknown.
+  int64_t inputHeight = 0;
 };
 
 /// Which output dim the micro-kernel keeps in the vector lanes.

@@ -276,6 +276,29 @@ def SkipPaddingTapsPass : Pass<"convc-skip-padding-taps", "::mlir::func::FuncOp"
                            "::mlir::arith::ArithDialect"];
 }
 
+def FusePhaseLoopsPass : Pass<"convc-fuse-phase-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run the phases of a transposed convolution in one parallel loop (CPU)";
+  let description = [{
+    Input: the scheduled convolutions of `convc-tile-and-vectorize` (CPU).
+    A chain of `tensor.insert_slice` ops that put the results of
+    `scf.forall` loops (the phases of a transposed convolution) into
+    strided slices of one tensor becomes one `scf.forall` over the tensor
+    with each strided dim split in two (`tensor.expand_shape`: index /
+    stride, index % stride). Each iteration takes its block of every
+    remainder, computes each phase's part in place (the loops' bodies,
+    cloned) and writes the block with one `tensor.parallel_insert_slice`.
+    The loops must have the same iterations and compute the same block of
+    a `tensor.empty` (the same constants and induction variables); the
+    slices must have one static stride per dim that divides the tensor's
+    size and differ only in their offsets modulo the strides. The threads
+    then wait once instead of once per phase, and the phases' blocks,
+    unequal in cost (border blocks skip padding taps), even out.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def PrefetchWeightsPass : Pass<"convc-prefetch-weights", "::mlir::ModuleOp"> {
   let summary = "Prefetch the next cache block's weights during this block (CPU)";
   let description = [{

@@ -143,6 +143,7 @@ ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
       if (!view || view.getType().getRank() != 4)
         continue;
       rowOffsets.insert(view.getStaticOffsets()[2]);
+      s.inputHeight = view.getSourceType().getDimSize(2);
       s.inputWidth = view.getSourceType().getDimSize(3);
       s.strideW = view.getStaticStrides()[3];
       s.strideH = view.getStaticStrides()[2];

@@ -274,6 +274,40 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
     for key, value in want.items():
         checker.check(key, outs[key], value)
 
+    # Transposed convolutions whose phases run in one parallel loop, each
+    # block writing its rows of every phase into the output: odd sizes and
+    # a batch (where the phases' shapes differ, those of one shape), 9
+    # phases of stride 3, epilogues, more weights than input (the threads
+    # share the filters), on 1 to 3 threads.
+    for shape, out, k, stride, pad, opad, tail in [
+            ((1, 64, 16, 16), 32, 4, 2, 1, 0, ""),
+            ((2, 48, 9, 10), 16, 3, 2, 1, 1, "relu"),
+            ((1, 32, 7, 8), 16, 6, 3, 0, 0, ""),
+            ((1, 128, 6, 6), 64, 4, 2, 1, 0, "add"),
+    ]:
+        x = r.standard_normal(shape).astype(np.float32)
+        w = {"t.weight": r.standard_normal((shape[1], out, k, k))
+                         / np.sqrt(shape[1] * k * k),
+             "t.bias": r.standard_normal(out)}
+        w = {key: v.astype(np.float32) for key, v in w.items()}
+        want = ref.conv_transpose2d(x, w["t.weight"], w["t.bias"],
+                                    (stride, stride), (pad, pad),
+                                    (opad, opad))
+        z = r.standard_normal(want.shape).astype(np.float32)
+        call = (f"conv_transpose2d(x, out={out}, kernel={k}, stride={stride}, "
+                f"pad={pad}, output_padding={opad})")
+        if tail == "relu":
+            want, call = ref.relu(want), f"relu({call})"
+        elif tail == "add":
+            want, call = want + z, f"add({call}, z)"
+        src = (f"model up(x: f32{list(shape)}, z: f32{list(want.shape)}) "
+               f"-> (y) {{\n  t = {call}\n  return t\n}}\n")
+        for threads in (1, 2, 3):
+            outs = harness.compile_and_run(src, {"x": x, "z": z}, w,
+                                           threads=threads)
+            checker.check(f"{call} on {shape} on {threads} threads",
+                          outs["y"], want)
+
     # Elementwise ops no convolution takes as its epilogue, large enough
     # for blocks on every thread: whole images (35 channels do not split in
     # two) or whole planes, a chain (relu, add, relu6) in one loop nest, a

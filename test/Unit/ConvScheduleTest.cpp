@@ -186,6 +186,25 @@ TEST(ConvSchedule, OddRowsShareFiltersAmongThreads) {
   EXPECT_EQ(t.block[1] % t.reg[1], 0);
 }
 
+TEST(ConvSchedule, ThreadsShareFiltersWhereWeightsOutweighInput) {
+  // A phase of a 4x4 stride-2 transposed convolution, 256 -> 128 on
+  // 16 x 16 (2 x 2 taps over an 18 x 18 padded input): 512 KiB of weights,
+  // 324 KiB of input. On one thread one block of filters; on two, each
+  // thread half of the filters.
+  CpuDesc cpu = avx512();
+  ConvShape s{ConvKind::Dense, 1, 128, 16, 16, 256, 4, 2, 18};
+  s.inputHeight = 18;
+  EXPECT_EQ(chooseConvTiles(s, cpu).block[1], 128);
+  cpu.threads = 2;
+  ConvTiles t = chooseConvTiles(s, cpu);
+  EXPECT_EQ(t.block[1], 64);
+  EXPECT_EQ(blockCount(s, t) % 2, 0);
+  // The same layer on 4 images has 4 times the input: the filters stay
+  // whole.
+  s.n = 4;
+  EXPECT_EQ(chooseConvTiles(s, cpu).block[1], 128);
+}
+
 TEST(ConvSchedule, ElementwiseBlocksAreWholePlanesPerThread) {
   using Tiles = llvm::SmallVector<int64_t, 4>;
   CpuDesc cpu = avx512();
