@@ -92,6 +92,7 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
   if (options.target == Target::Cpu) {
     pm.addNestedPass<func::FuncOp>(createSkipPaddingTapsPass());
+    pm.addNestedPass<func::FuncOp>(createReadThroughPaddingPass());
     pm.addNestedPass<func::FuncOp>(createFusePhaseLoopsPass());
   }
   pm.addPass(createCanonicalizerPass());

@@ -54,8 +54,9 @@ bool isPlainRow(VectorTransferOpInterface xfer) {
 
 /// Whether the elements of `row` are broadcast one by one (a
 /// channels-in-lanes micro-kernel's input pixels), through the inserts and
-/// shape casts that assemble n-D vectors and the shuffles that pick a
-/// strided convolution's pixels: LLVM then loads each element on its own,
+/// shape casts that assemble n-D vectors, the shuffles that pick a
+/// strided convolution's pixels and the slices that put a border row's
+/// pixels after its padding: LLVM then loads each element on its own,
 /// folded into its FMA as an embedded broadcast, which a load of the whole
 /// row would prevent (3x3 convolutions ran 1.7x slower, stride-2 ones
 /// 12 %).
@@ -70,7 +71,8 @@ bool isBroadcastElementwise(Value row) {
       if (extract && !isa<VectorType>(extract.getType()))
         return true;
       if (isa<vector::InsertOp, vector::ShapeCastOp, vector::ExtractOp,
-              vector::ShuffleOp, vector::ExtractStridedSliceOp>(user))
+              vector::ShuffleOp, vector::ExtractStridedSliceOp,
+              vector::InsertStridedSliceOp>(user))
         llvm::append_range(values, user->getResults());
     }
   }

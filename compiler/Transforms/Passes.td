@@ -276,6 +276,27 @@ def SkipPaddingTapsPass : Pass<"convc-skip-padding-taps", "::mlir::func::FuncOp"
                            "::mlir::arith::ArithDialect"];
 }
 
+def ReadThroughPaddingPass : Pass<"convc-read-through-padding", "::mlir::func::FuncOp"> {
+  let summary = "Reads of a zero-padded tensor at known positions take its source";
+  let description = [{
+    Input: the micro-kernels after `convc-skip-padding-taps` (CPU). For a
+    `tensor.pad` by a constant zero whose every use is an in-bounds
+    minor-identity `vector.transfer_read`, each read's position along the
+    padded dims is bounded: a static index directly, a dynamic one by
+    enumerating the iterations of its loops that reach the read (the
+    `scf.if` chain of the specialization, `index == constant`, excludes
+    the border positions from the general loop). If every read is in the
+    source, partly in the padding at a static position, or entirely in
+    the padding, the reads take the source (the index less the low
+    padding; the source's part of a partial read inserted into zeros;
+    zeros for a read of padding only) and the pad, a copy of the tensor,
+    goes. Otherwise nothing changes.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def FusePhaseLoopsPass : Pass<"convc-fuse-phase-loops", "::mlir::func::FuncOp"> {
   let summary = "Run the phases of a transposed convolution in one parallel loop (CPU)";
   let description = [{

@@ -29,6 +29,7 @@
 
 #include "compiler/Transforms/LoopValues.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/ZeroPadding.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -49,7 +50,7 @@ namespace convc {
 } // namespace convc
 
 using namespace mlir;
-using convc::iterationValues;
+using namespace convc;
 
 namespace {
 
@@ -65,34 +66,6 @@ constexpr int64_t kMaxTrackedElements = 4096;
 /// micro-kernel to compile (ResNet-18's 56x56 layers read 1.2 % padding
 /// per dim and are left alone; 28x28 ones 2.4 %, 14x14 ones 4.8 %).
 constexpr double kMinPaddingShare = 0.02;
-
-/// `v` as a tensor.pad with static sizes and a constant zero padding value.
-tensor::PadOp zeroPadding(Value v) {
-  auto pad = v.getDefiningOp<tensor::PadOp>();
-  if (!pad || !pad.getResultType().hasStaticShape() ||
-      !pad.getSourceType().hasStaticShape() ||
-      ShapedType::isDynamicShape(pad.getStaticLow()))
-    return {};
-  Value value = pad.getConstantPaddingValue();
-  if (!value || !matchPattern(value, m_AnyZeroFloat()))
-    return {};
-  return pad;
-}
-
-/// Whether index `i` of dim `d` of `pad`'s result is in the padding.
-bool inPadding(tensor::PadOp pad, int64_t d, int64_t i) {
-  int64_t low = pad.getStaticLow()[d];
-  return i < low || i >= low + pad.getSourceType().getDimSize(d);
-}
-
-/// The reads of a zero-padded tensor that specialization can make static:
-/// minor-identity, unmasked, in bounds.
-tensor::PadOp paddedRead(vector::TransferReadOp read) {
-  if (read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
-      llvm::any_of(read.getInBoundsValues(), [](bool b) { return !b; }))
-    return {};
-  return zeroPadding(read.getBase());
-}
 
 /// Which elements of vector `v` (row-major) are known padding zeros: read
 /// from a zero-padded tensor at a static position in the padding, then
@@ -264,13 +237,26 @@ private:
   DenseMap<Attribute, bool> &finite;
 };
 
+/// Whether `pad` copies a model input (a function's argument): a copy that
+/// `convc-read-through-padding` removes if every read's position along
+/// the padded dims is known, so such reads get a version at every border
+/// position, however few, corners included.
+bool padsModelInput(tensor::PadOp pad) {
+  auto arg = dyn_cast<BlockArgument>(pad.getSource());
+  return arg && isa<func::FuncOp>(arg.getOwner()->getParentOp());
+}
+
 /// The loop-invariant indices of one padded dim of a loop's reads, and the
 /// values of the first (the key) for which some read touches the padding.
-/// Each index is the key plus a constant.
+/// Each index is the key plus a constant. `everywhere`: the versions of
+/// the other dims go into each of this dim's versions too. `all`: the
+/// values are every value the key takes (the last version needs no test).
 struct DimVersions {
   Value key;
   SmallVector<std::pair<Value, int64_t>> indices; // index, index - key
   SmallVector<int64_t> values;
+  bool everywhere = false;
+  bool all = false;
 };
 
 /// The versions of `loop` for one padded dim of `pad`: the reads' indices
@@ -289,6 +275,7 @@ versionsOfDim(scf::ForOp loop, tensor::PadOp pad, int64_t dim,
   versions.key = reads.front().first;
   SmallVector<std::optional<int64_t>> deltas(reads.size());
   llvm::SmallSetVector<int64_t, 4> hits;
+  llvm::SmallDenseSet<int64_t> keys;
   int64_t paddingValues = 0, allValues = 0;
   for (ArrayRef<int64_t> values : *iterations) {
     int64_t key = 0;
@@ -307,13 +294,18 @@ versionsOfDim(scf::ForOp loop, tensor::PadOp pad, int64_t dim,
       }
       allValues += read.second;
     }
+    keys.insert(key);
     if (touches)
       hits.insert(key);
     if ((int64_t)hits.size() > kMaxVersionsPerDim)
       return std::nullopt;
   }
-  if (hits.empty() || paddingValues < kMinPaddingShare * allValues)
+  bool everywhere = padsModelInput(pad);
+  if (hits.empty() ||
+      (!everywhere && paddingValues < kMinPaddingShare * allValues))
     return std::nullopt;
+  versions.everywhere = everywhere;
+  versions.all = hits.size() == keys.size();
   for (auto [i, read] : llvm::enumerate(reads))
     versions.indices.push_back({read.first, *deltas[i]});
   versions.values = llvm::to_vector(hits);
@@ -358,16 +350,29 @@ SmallVector<DimVersions> dimsToSpecialize(scf::ForOp loop) {
 /// if (key == v0) { loop, the indices static } else if (key == v1) ...
 /// else { loop }; then the same for the next dims in the last branch (a
 /// corner keeps the products of the second dim's padding: 5 copies of the
-/// loop instead of 9).
+/// loop instead of 9), or in every branch where the dim says so. Where the
+/// versions cover every position, the last one is the last branch.
 void specialize(RewriterBase &rewriter, scf::ForOp loop,
                 ArrayRef<DimVersions> dims) {
   if (dims.empty())
     return;
   const DimVersions &dim = dims.front();
   Location loc = loop.getLoc();
+  // `loop` with the key at `value`, at the insertion point.
+  auto version = [&](int64_t value) {
+    IRMapping map;
+    for (auto [index, delta] : dim.indices)
+      map.map(index,
+              arith::ConstantIndexOp::create(rewriter, loc, value + delta)
+                  .getResult());
+    return cast<scf::ForOp>(rewriter.clone(*loop, map));
+  };
+  ArrayRef<int64_t> tested = dim.values;
+  if (dim.all)
+    tested = tested.drop_back();
   rewriter.setInsertionPoint(loop);
   scf::IfOp outer;
-  for (int64_t value : dim.values) {
+  for (int64_t value : tested) {
     Value cond = arith::CmpIOp::create(
         rewriter, loc, arith::CmpIPredicate::eq, dim.key,
         arith::ConstantIndexOp::create(rewriter, loc, value));
@@ -378,21 +383,28 @@ void specialize(RewriterBase &rewriter, scf::ForOp loop,
     else
       outer = branch;
     rewriter.setInsertionPointToStart(branch.thenBlock());
-    IRMapping map;
-    for (auto [index, delta] : dim.indices)
-      map.map(index,
-              arith::ConstantIndexOp::create(rewriter, loc, value + delta)
-                  .getResult());
-    Operation *version = rewriter.clone(*loop, map);
-    scf::YieldOp::create(rewriter, loc, version->getResults());
+    scf::ForOp v = version(value);
+    scf::YieldOp::create(rewriter, loc, v->getResults());
+    if (dim.everywhere)
+      specialize(rewriter, v, dims.drop_front());
     rewriter.setInsertionPointToStart(branch.elseBlock());
   }
-  auto yield = scf::YieldOp::create(rewriter, loc, loop.getResults());
-  for (auto [from, to] : llvm::zip(loop.getResults(), outer.getResults()))
-    rewriter.replaceUsesWithIf(
-        from, to, [&](OpOperand &use) { return use.getOwner() != yield; });
-  rewriter.moveOpBefore(loop, yield);
-  specialize(rewriter, loop, dims.drop_front());
+  scf::ForOp last = loop;
+  if (dim.all)
+    last = version(dim.values.back());
+  else
+    rewriter.moveOpBefore(loop, rewriter.getInsertionBlock(),
+                          rewriter.getInsertionPoint());
+  if (outer) {
+    rewriter.replaceAllUsesWith(loop.getResults(), outer.getResults());
+    scf::YieldOp::create(rewriter, loc, last.getResults());
+  }
+  if (last != loop) {
+    if (!outer)
+      rewriter.replaceAllUsesWith(loop.getResults(), last.getResults());
+    rewriter.eraseOp(loop);
+  }
+  specialize(rewriter, last, dims.drop_front());
 }
 
 struct SkipPaddingTapsPass

@@ -245,3 +245,116 @@ func.func @ones(%x: tensor<1x4x6x6xf32>, %init: vector<6x8xf32>) -> tensor<6x6x8
 // CHECK-LABEL: func.func @ones
 // CHECK-NOT:     scf.if
 // CHECK-NOT:     arith.select
+
+// -----
+
+// A tile of 4 pixels at row %oh and column %ow: the taps read rows %oh
+// and %oh + 2, columns %ow ... %ow + 5, so both dims reach the padding.
+// The pad copies a model input (a function argument), which
+// convc-read-through-padding can read in place only if every read's
+// position is known: the versions of the columns go into the versions of
+// the rows too (the corners).
+
+func.func @corners_of_input(%x: tensor<1x2x4x8xf32>, %init: vector<4x8xf32>) -> tensor<4x2x4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<2x8xf32>
+  %pad = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x8xf32> to tensor<1x2x6x10xf32>
+  %out = tensor.empty() : tensor<4x2x4x8xf32>
+  %r = scf.for %oh = %c0 to %c4 step %c1 iter_args(%o = %out) -> (tensor<4x2x4x8xf32>) {
+    %r2 = scf.for %ow = %c0 to %c8 step %c4 iter_args(%o2 = %o) -> (tensor<4x2x4x8xf32>) {
+      %oh2 = affine.apply affine_map<(d0) -> (d0 + 2)>(%oh)
+      %ow2 = affine.apply affine_map<(d0) -> (d0 + 2)>(%ow)
+      %acc = scf.for %c = %c0 to %c2 step %c1 iter_args(%a = %init) -> (vector<4x8xf32>) {
+        %w0 = vector.transfer_read %w[%c, %c0], %zero {in_bounds = [true]} : tensor<2x8xf32>, vector<8xf32>
+        %b = vector.broadcast %w0 : vector<8xf32> to vector<4x8xf32>
+        %row0 = vector.transfer_read %pad[%c0, %c, %oh, %ow], %zero {in_bounds = [true]} : tensor<1x2x6x10xf32>, vector<4xf32>
+        %s0 = vector.shape_cast %row0 : vector<4xf32> to vector<4x1xf32>
+        %p0 = vector.broadcast %s0 : vector<4x1xf32> to vector<4x8xf32>
+        %m0 = arith.mulf %p0, %b fastmath<contract> : vector<4x8xf32>
+        %a0 = arith.addf %a, %m0 fastmath<contract> : vector<4x8xf32>
+        %row2 = vector.transfer_read %pad[%c0, %c, %oh2, %ow2], %zero {in_bounds = [true]} : tensor<1x2x6x10xf32>, vector<4xf32>
+        %s2 = vector.shape_cast %row2 : vector<4xf32> to vector<4x1xf32>
+        %p2 = vector.broadcast %s2 : vector<4x1xf32> to vector<4x8xf32>
+        %m2 = arith.mulf %p2, %b fastmath<contract> : vector<4x8xf32>
+        %a2 = arith.addf %a0, %m2 fastmath<contract> : vector<4x8xf32>
+        scf.yield %a2 : vector<4x8xf32>
+      }
+      %tile = affine.apply affine_map<(d0) -> (d0 floordiv 4)>(%ow)
+      %t = vector.transfer_write %acc, %o2[%oh, %tile, %c0, %c0] {in_bounds = [true, true]} : vector<4x8xf32>, tensor<4x2x4x8xf32>
+      scf.yield %t : tensor<4x2x4x8xf32>
+    }
+    scf.yield %r2 : tensor<4x2x4x8xf32>
+  }
+  return %r : tensor<4x2x4x8xf32>
+}
+
+// CHECK-LABEL: func.func @corners_of_input
+// CHECK:         %[[TOP:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// CHECK:         scf.if %[[TOP]]
+// CHECK-NOT:       scf.for
+// CHECK:           %[[LEFT:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// CHECK:           scf.if %[[LEFT]]
+// CHECK:             scf.for
+
+// -----
+
+// The same tile on a padded tensor that the function computes (its
+// producer writes into the padded buffer, convc-pad-in-place): the
+// corners keep the products of the columns' padding, and the rows'
+// versions have no versions of their own.
+
+func.func @corners_of_computed(%x: tensor<1x2x4x8xf32>, %init: vector<4x8xf32>) -> tensor<4x2x4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<2x8xf32>
+  %y = arith.addf %x, %x : tensor<1x2x4x8xf32>
+  %pad = tensor.pad %y low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x8xf32> to tensor<1x2x6x10xf32>
+  %out = tensor.empty() : tensor<4x2x4x8xf32>
+  %r = scf.for %oh = %c0 to %c4 step %c1 iter_args(%o = %out) -> (tensor<4x2x4x8xf32>) {
+    %r2 = scf.for %ow = %c0 to %c8 step %c4 iter_args(%o2 = %o) -> (tensor<4x2x4x8xf32>) {
+      %oh2 = affine.apply affine_map<(d0) -> (d0 + 2)>(%oh)
+      %ow2 = affine.apply affine_map<(d0) -> (d0 + 2)>(%ow)
+      %acc = scf.for %c = %c0 to %c2 step %c1 iter_args(%a = %init) -> (vector<4x8xf32>) {
+        %w0 = vector.transfer_read %w[%c, %c0], %zero {in_bounds = [true]} : tensor<2x8xf32>, vector<8xf32>
+        %b = vector.broadcast %w0 : vector<8xf32> to vector<4x8xf32>
+        %row0 = vector.transfer_read %pad[%c0, %c, %oh, %ow], %zero {in_bounds = [true]} : tensor<1x2x6x10xf32>, vector<4xf32>
+        %s0 = vector.shape_cast %row0 : vector<4xf32> to vector<4x1xf32>
+        %p0 = vector.broadcast %s0 : vector<4x1xf32> to vector<4x8xf32>
+        %m0 = arith.mulf %p0, %b fastmath<contract> : vector<4x8xf32>
+        %a0 = arith.addf %a, %m0 fastmath<contract> : vector<4x8xf32>
+        %row2 = vector.transfer_read %pad[%c0, %c, %oh2, %ow2], %zero {in_bounds = [true]} : tensor<1x2x6x10xf32>, vector<4xf32>
+        %s2 = vector.shape_cast %row2 : vector<4xf32> to vector<4x1xf32>
+        %p2 = vector.broadcast %s2 : vector<4x1xf32> to vector<4x8xf32>
+        %m2 = arith.mulf %p2, %b fastmath<contract> : vector<4x8xf32>
+        %a2 = arith.addf %a0, %m2 fastmath<contract> : vector<4x8xf32>
+        scf.yield %a2 : vector<4x8xf32>
+      }
+      %tile = affine.apply affine_map<(d0) -> (d0 floordiv 4)>(%ow)
+      %t = vector.transfer_write %acc, %o2[%oh, %tile, %c0, %c0] {in_bounds = [true, true]} : vector<4x8xf32>, tensor<4x2x4x8xf32>
+      scf.yield %t : tensor<4x2x4x8xf32>
+    }
+    scf.yield %r2 : tensor<4x2x4x8xf32>
+  }
+  return %r : tensor<4x2x4x8xf32>
+}
+
+// CHECK-LABEL: func.func @corners_of_computed
+// CHECK:         %[[TOP:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// CHECK:         scf.if %[[TOP]]
+// CHECK-NOT:       arith.cmpi
+// CHECK:           scf.for
