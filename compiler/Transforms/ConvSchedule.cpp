@@ -402,7 +402,7 @@ int64_t convc::chooseSeparableBandRows(const ConvShape &pw, int64_t maxRows,
   for (int64_t b = 1; b <= std::min(maxRows, pw.oh); ++b)
     if (pw.oh % b == 0 && rank(b) > rank(best))
       best = b;
-  return best;
+  return std::get<0>(rank(best)) ? best : 0;
 }
 
 int64_t convc::chooseInputBandRows(const ConvShape &dw, int64_t inputChannels,

@@ -1427,6 +1427,8 @@ std::optional<SeparableTiles> separableTiles(linalg::GenericOp depthwise,
   t.pointwise.block[1] = 0;
   t.pointwise.block[2] =
       chooseSeparableBandRows(pwShape, t.pointwise.block[2], machine.cpu);
+  if (!t.pointwise.block[2])
+    return std::nullopt;
   // An expansion whose result does not stay in cache: each block computes
   // its band's rows of it.
   if (std::optional<Expansion> e = expansionOf(depthwise)) {

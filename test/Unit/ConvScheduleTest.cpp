@@ -347,8 +347,13 @@ TEST(ConvSchedule, SeparableBandsFillWholeVectorsOnceFlattened) {
   // rows (112 pixels, but 7 blocks).
   ConvShape late{ConvKind::Dense, 1, 32, 28, 28, 192, 1, 1, 28};
   EXPECT_EQ(chooseSeparableBandRows(late, 7, cpu), 7);
+  // At 7x7 the one band of 7 rows, or 7 bands of one, leave a thread idle
+  // or one with more: not fused.
+  ConvShape last{ConvKind::Dense, 1, 320, 7, 7, 960, 1, 1, 7};
+  EXPECT_EQ(chooseSeparableBandRows(last, 7, cpu), 0);
   cpu.threads = 1;
   EXPECT_EQ(chooseSeparableBandRows(late, 7, cpu), 4);
+  EXPECT_EQ(chooseSeparableBandRows(last, 7, cpu), 7);
 }
 
 /// The properties every GPU schedule must have: static tiles, a register
