@@ -167,7 +167,9 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 
 /// Loops (and vectors) to the LLVM dialect on the host. With `openmp`,
 /// the cache-block loops (scf.forall) run on OpenMP threads; otherwise
-/// they become sequential loops. Vector transfers are unrolled in full (a
+/// they become sequential loops. Vector reductions (a global pooling
+/// window's plane, a linear layer's partial sums) are trees, not chains:
+/// LLVM may reassociate them. Vector transfers are unrolled in full (a
 /// partial unroll allocates stack inside loops); contractions become outer
 /// products of FMAs; 16x16 transposes (the squares channels-in-lanes tiles
 /// leave through) become shuffles of whole registers. Math ops LLVM has no
@@ -188,7 +190,8 @@ static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
                   "convert-vector-to-scf{full-unroll=true}");
   pm.addPass(createMaskPartialVectorsPass({maskLanes}));
   addPipeline(pm, "func.func(convert-linalg-to-loops),lower-affine,"
-                  "convert-vector-to-llvm{vector-contract-lowering="
+                  "convert-vector-to-llvm{reassociate-fp-reductions=1 "
+                  "vector-contract-lowering="
                   "outerproduct vector-transpose-lowering=shuffle16x16},"
                   "expand-strided-metadata,lower-affine");
   if (cuda)

@@ -108,6 +108,20 @@ def main():
     for i, (call, fn) in enumerate(POOLS):
         checker.check(call, outs[f"p{i}"], fn(x))
 
+    # Global pooling over planes of 672 (42 vectors of 16, 84 of 8), in
+    # blocks of channels on each thread (344 KiB), of 15, and of 1440 and
+    # 1073 (29 x 37), in loops of chunks of 720 and 37.
+    for shape in [(2, 64, 24, 28), (3, 5, 5, 3), (1, 4, 40, 36),
+                  (1, 3, 29, 37)]:
+        x = r.standard_normal(shape).astype(np.float32)
+        src = (f"model global(x: f32{list(shape)}) -> (a, m) {{\n"
+               "  return global_avg_pool(x), global_max_pool(relu(x))\n}\n")
+        outs = harness.compile_and_run(src, {"x": x})
+        checker.check(f"global_avg_pool {shape}", outs["a"],
+                      ref.global_avg_pool(x))
+        checker.check(f"global_max_pool(relu) {shape}", outs["m"],
+                      ref.global_max_pool(ref.relu(x)))
+
     # NaN, infinities and -0 through the activations (alone and as a
     # convolution's epilogue) and pooling: a NaN passes through, as in
     # PyTorch, and relu6 of +inf is 6.
@@ -115,9 +129,9 @@ def main():
     x = np.resize(np.array(special, np.float32), (1, 2, 4, 16))
     x[0, 1] = np.roll(x[0, 1], 3, axis=1)
     w = {"c.weight": r.standard_normal((2, 2, 1, 1)).astype(np.float32)}
-    src = """model special(x: f32[1, 2, 4, 16]) -> (r, r6, c6, mp, mp2) {
+    src = """model special(x: f32[1, 2, 4, 16]) -> (r, r6, c6, mp, mp2, gmp) {
   c = conv2d(x, out=2, kernel=1, bias=false)
-  return relu(x), relu6(x), relu6(c), max_pool2d(x, kernel=2), max_pool2d(relu(x), kernel=3, stride=2, pad=1)
+  return relu(x), relu6(x), relu6(c), max_pool2d(x, kernel=2), max_pool2d(relu(x), kernel=3, stride=2, pad=1), global_max_pool(x)
 }
 """
     outs = harness.compile_and_run(src, {"x": x}, w)
@@ -129,6 +143,8 @@ def main():
                   ref.max_pool2d(x, (2, 2)))
     checker.check("max_pool2d(relu) of NaN, inf, padded", outs["mp2"],
                   ref.max_pool2d(ref.relu(x), (3, 3), (2, 2), (1, 1, 1, 1)))
+    checker.check("global_max_pool of NaN, inf", outs["gmp"],
+                  ref.global_max_pool(x))
 
     # linear on a flattened 4-D tensor, with and without bias; a chain.
     x = r.standard_normal((3, 2, 3, 5)).astype(np.float32)
