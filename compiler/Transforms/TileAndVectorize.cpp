@@ -1716,12 +1716,23 @@ FailureOr<SmallVector<Operation *>> scheduleLinear(RewriterBase &rewriter,
 }
 
 /// Whether `op` is a global pooling window: out[n, c] = reduce over (h, w)
-/// of in[n, c, h, w] (a sum or a max).
+/// of in[n, c, h, w], by a sum or a max (a combiner the vectorizer knows).
 bool isGlobalPool(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 4 || op.getNumReductionLoops() != 2 ||
-      getConvKind(op))
+      op.getNumLoops() != 4 || getConvKind(op))
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (!linalg::isParallelIterator(iterators[0]) ||
+      !linalg::isParallelIterator(iterators[1]) ||
+      !linalg::isReductionIterator(iterators[2]) ||
+      !linalg::isReductionIterator(iterators[3]))
+    return false;
+  Block *body = op.getBody();
+  Operation *combiner = body->getTerminator()->getOperand(0).getDefiningOp();
+  if (!isa_and_nonnull<arith::AddFOp, arith::MaximumFOp, arith::MaxNumFOp>(
+          combiner) ||
+      combiner->getBlock() != body || body->getOperations().size() != 2)
     return false;
   MLIRContext *ctx = op.getContext();
   AffineExpr n, c, h, w;
