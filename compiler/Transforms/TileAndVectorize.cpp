@@ -1601,6 +1601,24 @@ scheduleSeparable(RewriterBase &rewriter, linalg::GenericOp depthwise,
   return inner;
 }
 
+/// Tiles the reduction loops of `op` (a register tile's op) by `sizes` in
+/// a sequential loop that carries the partial result, and sets `op` to the
+/// tiled op.
+LogicalResult tileReduction(RewriterBase &rewriter, Operation *&op,
+                            ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(foldResults(rewriter, sizes));
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> r =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), tiling);
+  if (failed(r))
+    return failure();
+  rewriter.replaceOp(op, r->replacements);
+  op = r->tiledOps.back();
+  return success();
+}
+
 /// Whether `op` is a linear layer: out[n, m] += x[n, k] * w[m, k].
 bool isLinearLayer(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
@@ -1702,16 +1720,8 @@ FailureOr<SmallVector<Operation *>> scheduleLinear(RewriterBase &rewriter,
   });
   if (it == inner.end())
     return failure();
-  scf::SCFTilingOptions reductionTiling;
-  reductionTiling.setTileSizes(foldResults(rewriter, {0, 0, 0, 1}));
-  reductionTiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(*it);
-  FailureOr<scf::SCFTilingResult> r =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(*it), reductionTiling);
-  if (failed(r))
+  if (failed(tileReduction(rewriter, *it, {0, 0, 0, 1})))
     return failure();
-  rewriter.replaceOp(*it, r->replacements);
-  *it = r->tiledOps.back();
   return inner;
 }
 
@@ -1799,16 +1809,8 @@ FailureOr<SmallVector<Operation *>> scheduleGlobalPool(RewriterBase &rewriter,
   if (failed(reg) || chunk == plane)
     return reg;
   SmallVector<Operation *> inner = *reg;
-  scf::SCFTilingOptions chunks;
-  chunks.setTileSizes(foldResults(rewriter, {0, 0, chunk}));
-  chunks.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(inner.front());
-  FailureOr<scf::SCFTilingResult> r =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(inner.front()), chunks);
-  if (failed(r))
+  if (failed(tileReduction(rewriter, inner.front(), {0, 0, chunk})))
     return failure();
-  rewriter.replaceOp(inner.front(), r->replacements);
-  inner.front() = r->tiledOps.back();
   return inner;
 }
 
