@@ -170,8 +170,17 @@ void mgpuModuleUnload(void *handle) {
 
 void *mgpuModuleGetFunction(void *handle, const char *name) {
   convc_cuda_module *m = handle;
-  if (cu.state != 1 || cu.error[0] || !m)
+  if (cu.state != 1 || cu.error[0])
     return NULL;
+  if (!m) {
+    /* The module is loaded by a constructor of the model's object; an
+     * executable linked so that it never ran would skip every kernel. */
+    record(CONVC_DEVICE_ERROR,
+           "the kernel %s has no module: the model's constructors did not "
+           "run%s",
+           name, "");
+    return NULL;
+  }
   if (!m->module &&
       failed(cu.cuModuleLoadData(&m->module, m->ptx), "cuModuleLoadData"))
     return NULL;
@@ -202,8 +211,12 @@ void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz,
                       void *stream, void **params, void **extra,
                       size_t num_params) {
   (void)num_params;
-  if (cu.state != 1 || cu.error[0] || !function)
+  if (cu.state != 1 || cu.error[0])
     return;
+  if (!function) {
+    record(CONVC_DEVICE_ERROR, "a kernel launch has no function%s%s", "", "");
+    return;
+  }
   failed(cu.cuLaunchKernel(function, (unsigned)gx, (unsigned)gy, (unsigned)gz,
                            (unsigned)bx, (unsigned)by, (unsigned)bz,
                            (unsigned)smem, stream, params, extra),

@@ -21,7 +21,7 @@ tool_dirs = [os.path.join(config.convc_obj_root, "bin"), config.llvm_tools_dir]
 # The tests verify the IR after every pass (convc itself, by default, only
 # after the last).
 llvm_config.add_tool_substitutions(
-    [ToolSubst("convc", extra_args=["--verify-each"]), "convc-opt", "llvm-nm"],
+    [ToolSubst("convc", extra_args=["--verify-each"]), "convc-opt", "llvm-nm", "llvm-readelf"],
     tool_dirs)
 
 # The libFuzzer targets exist only in clang builds (see test/Fuzz).
@@ -52,6 +52,9 @@ if os.path.exists(os.path.join(cuda_root, "include", "cudnn.h")):
 config.substitutions.append(
     ("%bench", os.path.join(config.convc_src_root, "bench")))
 config.substitutions.append(("%convc_obj_root", config.convc_obj_root))
+config.substitutions.append(
+    ("%fake_cuda", os.path.join(config.convc_obj_root, "lib",
+                                "libconvc-fake-cuda.so")))
 config.environment["CONVC_LINK_FLAGS"] = config.convc_link_flags
 try:
     import ctypes

@@ -90,6 +90,10 @@ convc::createTargetMachine(StringRef cpu, unsigned optLevel,
     features = f.getString();
   }
   llvm::TargetOptions opts;
+  // Constructors in .init_array, as clang emits them: glibc's start files
+  // and lld never run a .ctors section, and a CUDA model loads its kernels
+  // in a constructor.
+  opts.UseInitArray = true;
   auto level = optLevel == 0   ? llvm::CodeGenOptLevel::None
                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
