@@ -152,6 +152,9 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
   std::string attach = "nvvm-attach-target{chip=" + options.gpuArch + " O=3";
   if (llvm::sys::fs::exists(libdevice))
     attach += " l=" + libdevice;
+  // Timers around each layer's launches, labelled while each launch still
+  // holds the ops of its kernel (the layers it computes).
+  pm.addPass(createProfileLayersPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGpuMergeModulesPass());
   addPipeline(pm, attach +
@@ -177,13 +180,14 @@ void buildLinalgToPtxPipeline(OpPassManager &pm,
 /// memref-to-llvm. Buffers come from the runtime (`use-generic-functions`),
 /// which keeps large ones from one inference to the next and, in a CUDA
 /// process, allocates memory the GPU can read. A CUDA host also launches
-/// kernels. Each layer's loop nests (or kernel launches) are bracketed by the
-/// runtime's per-layer timers. Constant tensors become flat byte arrays. With
-/// `maskLanes`, rows that end in part of a register are read and written as
-/// masked registers of that many lanes.
+/// kernels. Each layer's loop nests are bracketed by the runtime's per-layer
+/// timers (a CUDA host's launches already are). Constant tensors become flat
+/// byte arrays. With `maskLanes`, rows that end in part of a register are read
+/// and written as masked registers of that many lanes.
 static void addHostLowering(OpPassManager &pm, bool cuda, bool openmp,
                             int64_t maskLanes = 0) {
-  pm.addPass(createProfileLayersPass());
+  if (!cuda) // the PTX pipeline brackets the launches
+    pm.addPass(createProfileLayersPass());
   addPipeline(pm, openmp ? "scf-forall-to-parallel,convert-scf-to-openmp"
                          : "scf-forall-to-for");
   addPipeline(pm, "fold-memref-alias-ops,"
