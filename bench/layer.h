@@ -13,6 +13,7 @@
 
 #include "convc/runtime.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +79,8 @@ inline void compare(const float *a, const float *b, size_t n, double &maxDiff,
   maxDiff = maxRef = 0;
   for (size_t i = 0; i < n; ++i) {
     double d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+    if (d != d) // a NaN on either side is a mismatch, not a zero difference
+      d = HUGE_VAL;
     maxDiff = d > maxDiff ? d : maxDiff;
     double r = b[i] < 0 ? -b[i] : b[i];
     maxRef = r > maxRef ? r : maxRef;
