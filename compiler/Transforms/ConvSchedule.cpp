@@ -212,8 +212,9 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
     int64_t fb = largestDivisor(
         s.ch, std::max<int64_t>(fr, cpu.l2Bytes / 2 / filterBytes), fr);
     int64_t rowBytes = std::max<int64_t>(1, s.c * s.inputWidth * 4);
-    int64_t rows = std::max<int64_t>(1, cpu.l2Bytes / 4 / rowBytes -
-                                            (s.kernelRows - 1));
+    int64_t inputRows = cpu.l2Bytes / 4 / rowBytes;
+    int64_t rows = std::max<int64_t>(
+        1, (inputRows - s.kernelRows) / std::max<int64_t>(1, s.strideH) + 1);
     int64_t ohb = largestDivisor(s.oh, rows);
     // Blocks shared evenly among the threads: fewer rows per block while
     // the block count does not divide by the thread count, then fewer
