@@ -317,6 +317,22 @@ ConvTiles convc::chooseConvTiles(const ConvShape &s, const CpuDesc &cpu) {
   return t;
 }
 
+bool convc::sharesAreBands(const ConvShape &s, const ConvTiles &t,
+                           const CpuDesc &cpu) {
+  auto count = [](int64_t dim, int64_t tile) { return tile ? dim / tile : 1; };
+  int64_t outer = count(s.n, t.block[0]) * count(s.ch, t.block[1]);
+  int64_t bands = count(s.oh, t.block[2]) * count(s.ow, t.block[3]);
+  return cpu.threads > 1 && outer < cpu.threads && bands > 1;
+}
+
+bool convc::blocksFollowBands(const ConvShape &s, const ConvTiles &t,
+                              const ConvShape &producer,
+                              const ConvTiles &producerTiles,
+                              const CpuDesc &cpu) {
+  return s.kind != ConvKind::Dense && t.block[2] && t.block[2] < s.oh &&
+         sharesAreBands(producer, producerTiles, cpu);
+}
+
 GpuDesc convc::describeGpu(llvm::StringRef arch) {
   GpuDesc desc;
   // Multiprocessors of the data-centre part of each generation.

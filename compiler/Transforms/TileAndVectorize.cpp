@@ -187,14 +187,17 @@ enum class Level { Block, Register, Sequential };
 
 /// Tiles `root` and fuses into the tile the producers in `fusable`; returns
 /// the tiled ops (the tiled root first) or failure. A GPU's loops carry
-/// their mapping: linear ids, the innermost loop fastest.
+/// their mapping: linear ids, the innermost loop fastest. `interchange`
+/// (over `root`'s loops, if given) orders the tile loops.
 FailureOr<SmallVector<Operation *>>
 tileAndFuse(RewriterBase &rewriter, Operation *root,
             const llvm::SmallPtrSetImpl<Operation *> &fusable,
-            ArrayRef<int64_t> sizes, Level level, const Machine &machine) {
+            ArrayRef<int64_t> sizes, Level level, const Machine &machine,
+            ArrayRef<int64_t> interchange = {}) {
   SmallVector<int64_t> loopSizes = loopTileSizes(root, sizes);
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(foldResults(rewriter, loopSizes));
+  tiling.setInterchange(interchange);
   bool forall = level == Level::Block ||
                 (level == Level::Register && machine.gpu.has_value());
   tiling.setLoopType(forall ? scf::SCFTilingOptions::LoopType::ForallOp
@@ -1320,7 +1323,8 @@ void packWeightsForBlock(RewriterBase &rewriter,
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
                                                  linalg::GenericOp conv,
-                                                 const Machine &machine) {
+                                                 const Machine &machine,
+                                                 bool bandsFirst = false) {
   ConvKind kind = *getConvKind(conv);
   ConvShape shape = convShape(conv, kind);
   ConvTiles tiles = machine.tiles(shape);
@@ -1334,8 +1338,12 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
   bool bandPerBlock = !machine.gpu && kind == ConvKind::Dense && blocks > 1 &&
                       (!tiles.block[1] || tiles.block[1] == shape.ch) &&
                       readPaddedInputsAlone(fusable);
-  FailureOr<SmallVector<Operation *>> block =
-      tileAndFuse(rewriter, root, fusable, tiles.block, Level::Block, machine);
+  // Bands first: (n, oh, c, ow).
+  SmallVector<int64_t> order;
+  if (bandsFirst && kind != ConvKind::Dense)
+    order = {0, 2, 1, 3};
+  FailureOr<SmallVector<Operation *>> block = tileAndFuse(
+      rewriter, root, fusable, tiles.block, Level::Block, machine, order);
   if (failed(block))
     return failure();
   // The untiled ops are dead now; the final clean-up erases them.
@@ -1352,6 +1360,38 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
   if (!machine.gpu && kind == ConvKind::Dense)
     packWeightsForBlock(rewriter, *block);
   return tileRegisters(rewriter, *block, tiles, kind, machine);
+}
+
+/// The dense convolution (the last generic of its chain) whose result `v`
+/// is a view of, through its epilogue, padding and reshapes; null if none.
+linalg::GenericOp producingConv(Value v) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      std::optional<ConvKind> kind = getConvKind(generic);
+      if (kind || !generic.getNumDpsInputs())
+        return kind == ConvKind::Dense ? generic : linalg::GenericOp();
+      v = generic.getDpsInputs()[0];
+    } else if (isa<tensor::ExtractSliceOp, tensor::PadOp, tensor::ExpandShapeOp,
+                   tensor::CollapseShapeOp>(op)) {
+      v = op->getOperand(0);
+    } else {
+      return {};
+    }
+  }
+  return {};
+}
+
+/// Whether the CPU blocks of `conv` (a depthwise convolution or pooling
+/// window) should run band by band: see blocksFollowBands.
+bool followsBands(linalg::GenericOp conv, const Machine &machine) {
+  ConvKind kind = *getConvKind(conv);
+  linalg::GenericOp producer = producingConv(conv.getDpsInputs()[0]);
+  if (machine.gpu || kind == ConvKind::Dense || !producer)
+    return false;
+  ConvShape shape = convShape(conv, kind);
+  ConvShape producerShape = convShape(producer, ConvKind::Dense);
+  return blocksFollowBands(shape, machine.tiles(shape), producerShape,
+                           machine.tiles(producerShape), machine.cpu);
 }
 
 /// The pointwise convolution that consumes only `depthwise`'s epilogue,
@@ -1955,10 +1995,18 @@ struct TileAndVectorizePass
           conv = flattenPointwise(rewriter, conv);
       foldReshapes(getOperation());
     }
+    // Which depthwise and pooling layers follow their producer's bands,
+    // decided while the producers are still whole.
+    llvm::SmallPtrSet<Operation *, 8> bandsFirst;
+    for (linalg::GenericOp conv : convs)
+      if (!fused.contains(conv) && followsBands(conv, machine))
+        bandsFirst.insert(conv);
     for (linalg::GenericOp conv : convs)
       if (!fused.contains(conv) &&
-          !scheduled(conv, scheduleConv(rewriter, conv, machine),
-                     "convolution"))
+          !scheduled(
+              conv,
+              scheduleConv(rewriter, conv, machine, bandsFirst.contains(conv)),
+              "convolution"))
         return signalPassFailure();
     for (linalg::GenericOp linear : linears)
       if (!scheduled(linear, scheduleLinear(rewriter, linear, machine),

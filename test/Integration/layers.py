@@ -354,6 +354,35 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
                 checker.check(f"{key} of {shape} on {threads} threads",
                               outs[key], value)
 
+    # Strided pooling after strided convolutions (ResNet's first layers, at
+    # odd sizes) whose threads share bands of rows: the pools' blocks run
+    # band by band to follow them; on 1 to 3 threads.
+    x = r.standard_normal((1, 3, 128, 112)).astype(np.float32)
+    x2 = r.standard_normal((1, 3, 120, 100)).astype(np.float32)
+    w = {"c.weight": r.standard_normal((16, 3, 7, 7)) / 12,
+         "c.bias": r.standard_normal(16),
+         "d.weight": r.standard_normal((16, 3, 7, 7)) / 12,
+         "d.bias": r.standard_normal(16)}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model stems(x: f32[1, 3, 128, 112], x2: f32[1, 3, 120, 100]) -> (y, z) {
+  c = conv2d(x, out=16, kernel=7, stride=2, pad=3)
+  y = max_pool2d(relu(c), kernel=3, stride=2, pad=1)
+  d = conv2d(x2, out=16, kernel=7, stride=2, pad=3)
+  z = avg_pool2d(d, kernel=3, stride=2, pad=1)
+  return y, z
+}
+"""
+    c = ref.conv2d(x, w["c.weight"], w["c.bias"], (2, 2), (3, 3, 3, 3))
+    d = ref.conv2d(x2, w["d.weight"], w["d.bias"], (2, 2), (3, 3, 3, 3))
+    want = {"y": ref.max_pool2d(ref.relu(c), (3, 3), (2, 2), (1, 1, 1, 1)),
+            "z": ref.avg_pool2d(d, (3, 3), (2, 2), (1, 1, 1, 1))}
+    for threads in (1, 2, 3):
+        outs = harness.compile_and_run(src, {"x": x, "x2": x2}, w,
+                                       threads=threads)
+        for key, value in want.items():
+            checker.check(f"pool {key} of a strided convolution on {threads} "
+                          "threads", outs[key], value)
+
     # NHWC at the boundary: the input and one output are NHWC, the model
     # inside is NCHW.
     x = r.standard_normal((2, 5, 6, 3)).astype(np.float32)  # N, H, W, C

@@ -317,6 +317,35 @@ TEST(ConvSchedule, StridedDepthwiseBlocksAreShortBands) {
   EXPECT_EQ(chooseConvTiles(unit, avx512()).block[2], 0);
 }
 
+TEST(ConvSchedule, PoolBlocksFollowTheirProducersBands) {
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  // ResNet's first layer: 28-row blocks of all 64 filters, the threads
+  // share bands of rows; its 3x3 stride-2 max pool (bands of 4 rows of
+  // one channel) runs band by band.
+  ConvShape first{ConvKind::Dense, 1, 64, 112, 112, 3, 49, 7, 230, 2, 2, 230};
+  ConvTiles firstTiles = chooseConvTiles(first, cpu);
+  EXPECT_TRUE(sharesAreBands(first, firstTiles, cpu));
+  ConvShape pool{ConvKind::Pool, 1, 64, 56, 56, 1, 9, 3, 114, 2, 2, 114};
+  ConvTiles poolTiles = chooseConvTiles(pool, cpu);
+  EXPECT_EQ(poolTiles.block[2], 4);
+  EXPECT_TRUE(blocksFollowBands(pool, poolTiles, first, firstTiles, cpu));
+  // A producer whose threads share its filters (ResNet's 1x1 stride-2
+  // layer, see ThreadsShareWholePlanesWhereRowsWouldShareALine): channel
+  // by channel.
+  ConvShape strided{ConvKind::Dense, 1, 128, 28, 28, 64, 1, 1, 56, 2, 2};
+  ConvTiles stridedTiles = chooseConvTiles(strided, cpu);
+  EXPECT_FALSE(sharesAreBands(strided, stridedTiles, cpu));
+  EXPECT_FALSE(blocksFollowBands(pool, poolTiles, strided, stridedTiles, cpu));
+  // A pool whose block is its whole plane has no bands to follow.
+  ConvShape small{ConvKind::Pool, 1, 64, 7, 7, 1, 9, 3, 16, 2, 2, 16};
+  ConvTiles smallTiles = chooseConvTiles(small, cpu);
+  EXPECT_FALSE(blocksFollowBands(small, smallTiles, first, firstTiles, cpu));
+  // One thread shares nothing.
+  cpu.threads = 1;
+  EXPECT_FALSE(sharesAreBands(first, chooseConvTiles(first, cpu), cpu));
+}
+
 TEST(ConvSchedule, SeparableBlocksComputeTheirRowsOfALargeExpansion) {
   // MobileNetV2's features.2: 96 expanded channels, 112x112 (4.9 MB
   // padded, more than L2) -> 56x56 at stride 2. A band of 4 output rows
