@@ -115,6 +115,8 @@ static void addBufferization(OpPassManager &pm, bool cpu = false) {
                   "modify-public-functions},"
                   "canonicalize,cse,buffer-deallocation-pipeline,"
                   "convert-bufferization-to-memref");
+  if (cpu)
+    pm.addNestedPass<func::FuncOp>(createMergeBorderFillsPass());
   pm.addPass(createMemrefCopyToLinalgPass());
 }
 

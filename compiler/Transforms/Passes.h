@@ -4,6 +4,7 @@
 #define CONVC_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/StringRef.h"
 
 namespace mlir::linalg {
 class LinalgDialect;
@@ -16,6 +17,11 @@ namespace convc {
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"
+
+/// Marks the `linalg.fill`s with which convc-pad-in-place fills the border
+/// of a padded tensor in a loop over its producer's cache blocks, for
+/// convc-merge-border-fills.
+inline constexpr llvm::StringLiteral kBlockBorderAttr = "convc.block_border";
 
 } // namespace convc
 

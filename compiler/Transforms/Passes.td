@@ -48,6 +48,21 @@ def BlockBuffersOnStackPass
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def MergeBorderFillsPass : Pass<"convc-merge-border-fills", "::mlir::func::FuncOp"> {
+  let summary = "Cache blocks fill the border next to what they wrote (CPU)";
+  let description = [{
+    Input: bufferized IR. `convc-pad-in-place` fills the border of a padded
+    tensor whose producer is a loop over cache blocks in a second loop over
+    the same blocks, each filling the border next to its part of the
+    interior (its `linalg.fill`s marked `convc.block_border`). Here that
+    loop is merged into the producer's when nothing between them but
+    deallocations (moved after it) and ops without memory effects: each
+    block fills its border right after writing its interior, while the
+    lines they share are in its core's cache, and a parallel region is
+    saved. The marks are removed.
+  }];
+}
+
 def CopyPerThreadPass : Pass<"convc-copy-per-thread", "::mlir::ModuleOp"> {
   let summary = "Each thread's own padded copy of a model input (CPU)";
   let description = [{
@@ -141,8 +156,12 @@ def PadInPlacePass : Pass<"convc-pad-in-place", "::mlir::func::FuncOp"> {
     border slabs filled (`linalg.fill` on disjoint `extract_slice`s, so
     the interior is never written twice; after a computed interior, whose
     producer has just brought the lines they share into cache, before a
-    copied one). The padded tensor is created before the source's producer
-    and the producer's destination, so that `eliminate-empty-tensors`, run
+    copied one; where the producer is a loop over cache blocks, the slabs
+    along the dims it does not tile in loops over the same blocks, each
+    block filling the part next to its own, which
+    `convc-merge-border-fills` moves into the producer's blocks). The
+    padded tensor is created before the source's producer and the
+    producer's destination, so that `eliminate-empty-tensors`, run
     next, can make the producer write its result straight into the
     interior: the padded copy of every intermediate (a full extra pass over
     memory) disappears. Where the source is read as it is too (a residual

@@ -383,6 +383,47 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
             checker.check(f"pool {key} of a strided convolution on {threads} "
                           "threads", outs[key], value)
 
+    # Padded inputs of computed convolutions, large enough for blocks:
+    # each block of the producer fills the border next to the part it
+    # wrote (convc-pad-in-place, convc-merge-border-fills). Producers with
+    # blocks of channels and rows, asymmetric padding, a residual add (the
+    # chain on the left); blocks of channels only, a relu that two layers
+    # read, a depthwise consumer (on the right); on 1 to 3 threads.
+    x = r.standard_normal((1, 64, 56, 45)).astype(np.float32)
+    x2 = r.standard_normal((1, 32, 60, 45)).astype(np.float32)
+    w = {"a.weight": r.standard_normal((64, 64, 3, 3)) / 24,
+         "a.bias": r.standard_normal(64),
+         "b.weight": r.standard_normal((64, 64, 2, 4)) / 22,
+         "c.weight": r.standard_normal((64, 64, 3, 3)) / 24,
+         "e.weight": r.standard_normal((64, 32, 3, 3)) / 17,
+         "e.bias": r.standard_normal(64),
+         "f.weight": r.standard_normal((64, 64, 2, 4)) / 22,
+         "d.weight": r.standard_normal((64, 1, 3, 3))}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model chains(x: f32[1, 64, 56, 45], x2: f32[1, 32, 60, 45]) -> (y, z) {
+  a = conv2d(x, out=64, kernel=3, pad=1)
+  b = conv2d(relu(a), out=64, kernel=[2, 4], pad=[1, 2, 0, 1], bias=false)
+  c = conv2d(add(b, x), out=64, kernel=3, pad=1, bias=false)
+  e = conv2d(x2, out=64, kernel=3, pad=1)
+  f = conv2d(relu(e), out=64, kernel=[2, 4], pad=[1, 2, 0, 1], bias=false)
+  d = conv2d(add(f, relu(e)), out=64, kernel=3, stride=2, pad=1, groups=64, bias=false)
+  return c, d
+}
+"""
+    a = ref.relu(ref.conv2d(x, w["a.weight"], w["a.bias"], pad=(1, 1, 1, 1)))
+    b = ref.conv2d(a, w["b.weight"], pad=(1, 2, 0, 1))
+    e = ref.relu(ref.conv2d(x2, w["e.weight"], w["e.bias"], pad=(1, 1, 1, 1)))
+    f = ref.conv2d(e, w["f.weight"], pad=(1, 2, 0, 1))
+    want = {"y": ref.conv2d(b + x, w["c.weight"], pad=(1, 1, 1, 1)),
+            "z": ref.conv2d(f + e, w["d.weight"], stride=(2, 2),
+                            pad=(1, 1, 1, 1), groups=64)}
+    for threads in (1, 2, 3):
+        outs = harness.compile_and_run(src, {"x": x, "x2": x2}, w,
+                                       threads=threads)
+        for key, value in want.items():
+            checker.check(f"{key}: padded inputs of computed convolutions on "
+                          f"{threads} threads", outs[key], value)
+
     # NHWC at the boundary: the input and one output are NHWC, the model
     # inside is NCHW.
     x = r.standard_normal((2, 5, 6, 3)).astype(np.float32)  # N, H, W, C

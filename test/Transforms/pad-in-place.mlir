@@ -160,3 +160,46 @@ func.func @shared(%x: tensor<1x2x3x3xf32>)
   return %padded, %before, %after
       : tensor<1x2x5x5xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
 }
+
+
+// A source computed by a loop over cache blocks (rows 0-3 and 4-7 here):
+// the slabs along the dims that the blocks tile (the top and bottom rows)
+// are filled after the loop, and each slab along another dim (the left and
+// right columns) in a loop over the same blocks, each block its own rows
+// of it (marked for convc-merge-border-fills, which runs them in the
+// producer's blocks).
+// CHECK-LABEL: func.func @blocks
+// CHECK:       %[[PADDED:.*]] = tensor.empty() : tensor<1x3x10x10xf32>
+// CHECK:       %[[R:.*]] = scf.forall (%[[I:.*]]) = (0) to (8) step (4) shared_outs(%{{.*}} = %{{.*}})
+// CHECK:       %[[T0:.*]] = tensor.insert_slice %[[R]] into %[[PADDED]][0, 0, 1, 1] [1, 3, 8, 8]
+// CHECK:       %[[L:.*]] = scf.forall (%[[J:.*]]) = (0) to (8) step (4) shared_outs(%[[OUT:.*]] = %[[T0]])
+// CHECK:         %[[ROW:.*]] = arith.addi %[[J]], %c1
+// CHECK:         %[[S:.*]] = tensor.extract_slice %[[OUT]][0, 0, %[[ROW]], 0] [1, 3, 4, 1]
+// CHECK:         %[[F:.*]] = linalg.fill {convc.block_border} ins(%{{.*}} : f32) outs(%[[S]] : tensor<1x3x4x1xf32>)
+// CHECK:         tensor.parallel_insert_slice %[[F]] into %[[OUT]][0, 0, %[[ROW]], 0] [1, 3, 4, 1]
+// CHECK:       %[[RI:.*]] = scf.forall (%[[K:.*]]) = (0) to (8) step (4) shared_outs(%[[OUT2:.*]] = %[[L]])
+// CHECK:         %[[ROW2:.*]] = arith.addi %[[K]], %c1
+// CHECK:         linalg.fill {convc.block_border} {{.*}} -> tensor<1x3x4x1xf32>
+// CHECK:         tensor.parallel_insert_slice %{{.*}} into %[[OUT2]][0, 0, %[[ROW2]], 9] [1, 3, 4, 1]
+// CHECK:       linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x3x1x10xf32>)
+// CHECK:       %[[T1:.*]] = tensor.insert_slice %{{.*}} into %[[RI]][0, 0, 0, 0] [1, 3, 1, 10]
+// CHECK:       linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x3x1x10xf32>)
+// CHECK:       %[[T2:.*]] = tensor.insert_slice %{{.*}} into %[[T1]][0, 0, 9, 0] [1, 3, 1, 10]
+// CHECK-NOT:   tensor.pad
+// CHECK:       return %[[T2]]
+func.func @blocks(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = tensor.empty() : tensor<1x3x8x8xf32>
+  %r = scf.forall (%i) = (0) to (8) step (4) shared_outs(%out = %init) -> (tensor<1x3x8x8xf32>) {
+    %in = tensor.extract_slice %x[0, 0, %i, 0] [1, 3, 4, 8] [1, 1, 1, 1] : tensor<1x3x8x8xf32> to tensor<1x3x4x8xf32>
+    %sq = arith.mulf %in, %in : tensor<1x3x4x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sq into %out[0, 0, %i, 0] [1, 3, 4, 8] [1, 1, 1, 1] : tensor<1x3x4x8xf32> into tensor<1x3x8x8xf32>
+    }
+  }
+  %padded = tensor.pad %r low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x3x8x8xf32> to tensor<1x3x10x10xf32>
+  return %padded : tensor<1x3x10x10xf32>
+}
