@@ -68,6 +68,9 @@ struct ConvShape {
   int64_t strideH = 1;
   /// The (padded) input's rows; 0 where unknown.
   int64_t inputHeight = 0;
+  /// CPU: whether the threads share the input as bands of rows, i.e. the
+  /// convolution that writes it shares its blocks so (sharesAreBands).
+  bool inputInBands = false;
 };
 
 /// Which output dim the micro-kernel keeps in the vector lanes.
@@ -95,19 +98,16 @@ ConvTiles chooseConvTiles(const ConvShape &shape, const CpuDesc &cpu);
 bool sharesAreBands(const ConvShape &shape, const ConvTiles &tiles,
                     const CpuDesc &cpu);
 
-/// Whether a depthwise convolution or pooling window (`shape`, `tiles`)
-/// runs its blocks band by band, each band's channels together, rather
-/// than channel by channel: where the convolution that produces its input
-/// (`producer`, `producerTiles`) shares its blocks among the threads as
-/// bands, so that each thread reads the rows it wrote. Cores exchange data
-/// slowly: in a model of ResNet-18's 7x7 first layer (which shares rows)
-/// and its 3x3 stride-2 max pool, at 2 threads, the pool took 0.10 ms
-/// reading channels (0.08 at 1 thread), 0.06 reading bands, and the first
-/// layer 0.70 -> 0.63 ms (it no longer writes rows that the other core
-/// last read); in ResNet-18 the pool took 0.14-0.16 -> 0.12-0.13 ms.
-bool blocksFollowBands(const ConvShape &shape, const ConvTiles &tiles,
-                       const ConvShape &producer,
-                       const ConvTiles &producerTiles, const CpuDesc &cpu);
+/// Whether a depthwise convolution or pooling window runs its blocks band
+/// by band, each band's channels together, rather than channel by channel:
+/// where its input is shared among the threads as bands, so that each
+/// thread reads the rows it wrote. Cores exchange data slowly: in a model
+/// of ResNet-18's 7x7 first layer (which shares rows) and its 3x3
+/// stride-2 max pool, at 2 threads, the pool took 0.10 ms reading channels
+/// (0.08 at 1 thread), 0.06 reading bands, and the first layer 0.70 ->
+/// 0.63 ms (it no longer writes rows that the other core last read); in
+/// ResNet-18 the pool took 0.14-0.16 -> 0.12-0.13 ms.
+bool blocksFollowBands(const ConvShape &shape, const ConvTiles &tiles);
 
 /// The most kernel taps one step of a CPU micro-kernel's reduction loop
 /// unrolls: a larger kernel (5x5, 7x7) is split into one reduction loop per

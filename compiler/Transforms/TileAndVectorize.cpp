@@ -1324,9 +1324,10 @@ void packWeightsForBlock(RewriterBase &rewriter,
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
                                                  linalg::GenericOp conv,
                                                  const Machine &machine,
-                                                 bool bandsFirst = false) {
+                                                 bool inputInBands) {
   ConvKind kind = *getConvKind(conv);
   ConvShape shape = convShape(conv, kind);
+  shape.inputInBands = inputInBands;
   ConvTiles tiles = machine.tiles(shape);
   llvm::SmallPtrSet<Operation *, 8> fusable;
   Operation *root = withEpilogue(conv, fusable);
@@ -1340,7 +1341,7 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
                       readPaddedInputsAlone(fusable);
   // Bands first: (n, oh, c, ow).
   SmallVector<int64_t> order;
-  if (bandsFirst && kind != ConvKind::Dense)
+  if (blocksFollowBands(shape, tiles))
     order = {0, 2, 1, 3};
   FailureOr<SmallVector<Operation *>> block = tileAndFuse(
       rewriter, root, fusable, tiles.block, Level::Block, machine, order);
@@ -1381,17 +1382,26 @@ linalg::GenericOp producingConv(Value v) {
   return {};
 }
 
-/// Whether the CPU blocks of `conv` (a depthwise convolution or pooling
-/// window) should run band by band: see blocksFollowBands.
-bool followsBands(linalg::GenericOp conv, const Machine &machine) {
-  ConvKind kind = *getConvKind(conv);
-  linalg::GenericOp producer = producingConv(conv.getDpsInputs()[0]);
-  if (machine.gpu || kind == ConvKind::Dense || !producer)
-    return false;
-  ConvShape shape = convShape(conv, kind);
-  ConvShape producerShape = convShape(producer, ConvKind::Dense);
-  return blocksFollowBands(shape, machine.tiles(shape), producerShape,
-                           machine.tiles(producerShape), machine.cpu);
+/// The convolutions of `convs` (in program order) whose input the CPU
+/// threads share as bands of rows: the dense convolution that writes it,
+/// scheduled on its own (not in `fused`), shares its blocks so.
+llvm::SmallPtrSet<Operation *, 8>
+inputsInBands(ArrayRef<linalg::GenericOp> convs,
+              const llvm::SmallPtrSetImpl<Operation *> &fused,
+              const Machine &machine) {
+  llvm::SmallPtrSet<Operation *, 8> inBands;
+  if (machine.gpu)
+    return inBands;
+  for (linalg::GenericOp conv : convs) {
+    linalg::GenericOp producer = producingConv(conv.getDpsInputs()[0]);
+    if (!producer || fused.contains(producer))
+      continue;
+    ConvShape shape = convShape(producer, ConvKind::Dense);
+    shape.inputInBands = inBands.contains(producer);
+    if (sharesAreBands(shape, machine.tiles(shape), machine.cpu))
+      inBands.insert(conv);
+  }
+  return inBands;
 }
 
 /// The pointwise convolution that consumes only `depthwise`'s epilogue,
@@ -1995,17 +2005,15 @@ struct TileAndVectorizePass
           conv = flattenPointwise(rewriter, conv);
       foldReshapes(getOperation());
     }
-    // Which depthwise and pooling layers follow their producer's bands,
-    // decided while the producers are still whole.
-    llvm::SmallPtrSet<Operation *, 8> bandsFirst;
-    for (linalg::GenericOp conv : convs)
-      if (!fused.contains(conv) && followsBands(conv, machine))
-        bandsFirst.insert(conv);
+    // Whose input is shared as bands, decided while the producers are
+    // still whole.
+    llvm::SmallPtrSet<Operation *, 8> inBands =
+        inputsInBands(convs, fused, machine);
     for (linalg::GenericOp conv : convs)
       if (!fused.contains(conv) &&
           !scheduled(
               conv,
-              scheduleConv(rewriter, conv, machine, bandsFirst.contains(conv)),
+              scheduleConv(rewriter, conv, machine, inBands.contains(conv)),
               "convolution"))
         return signalPassFailure();
     for (linalg::GenericOp linear : linears)

@@ -424,6 +424,37 @@ model ops(x: f32[2, 4, 5, 6]) -> (bn, act6, sig, th, si, hs, lk, sm, cat, rs, pr
             checker.check(f"{key}: padded inputs of computed convolutions on "
                           f"{threads} threads", outs[key], value)
 
+    # A downsampling block (ResNet's layer2.0 at odd sizes): its stride-2
+    # 3x3 and 1x1 layers read rows that the layer before wrote in bands,
+    # and share bands too although their planes (28 x 22) are cut inside
+    # a cache line; the 5x5 after them shares filters (its weights
+    # outweigh its input) and adds the 1x1's output; on 1 to 3 threads.
+    x = r.standard_normal((1, 32, 56, 44)).astype(np.float32)
+    w = {"a.weight": r.standard_normal((32, 32, 3, 3)) / 17,
+         "a.bias": r.standard_normal(32),
+         "b.weight": r.standard_normal((64, 32, 3, 3)) / 17,
+         "s.weight": r.standard_normal((64, 32, 1, 1)) / 6,
+         "c.weight": r.standard_normal((64, 64, 5, 5)) / 40}
+    w = {k: np.asarray(v, np.float32) for k, v in w.items()}
+    src = """model down(x: f32[1, 32, 56, 44]) -> (y) {
+  a = conv2d(x, out=32, kernel=3, pad=1)
+  b = conv2d(relu(a), out=64, kernel=3, stride=2, pad=1, bias=false)
+  s = conv2d(relu(a), out=64, kernel=1, stride=2, bias=false)
+  c = conv2d(relu(b), out=64, kernel=5, pad=2, bias=false)
+  y = relu(add(c, s))
+  return y
+}
+"""
+    a = ref.relu(ref.conv2d(x, w["a.weight"], w["a.bias"], pad=(1, 1, 1, 1)))
+    b = ref.relu(ref.conv2d(a, w["b.weight"], stride=(2, 2),
+                            pad=(1, 1, 1, 1)))
+    sc = ref.conv2d(a, w["s.weight"], stride=(2, 2))
+    want = ref.relu(ref.conv2d(b, w["c.weight"], pad=(2, 2, 2, 2)) + sc)
+    for threads in (1, 2, 3):
+        outs = harness.compile_and_run(src, {"x": x}, w, threads=threads)
+        checker.check(f"a downsampling block of rows written in bands on "
+                      f"{threads} threads", outs["y"], want)
+
     # NHWC at the boundary: the input and one output are NHWC, the model
     # inside is NCHW.
     x = r.standard_normal((2, 5, 6, 3)).astype(np.float32)  # N, H, W, C

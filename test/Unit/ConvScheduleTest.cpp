@@ -189,6 +189,29 @@ TEST(ConvSchedule, ThreadsShareWholePlanesWhereRowsWouldShareALine) {
   EXPECT_EQ(blockCount(wide, t) % 2, 0);
 }
 
+TEST(ConvSchedule, ThreadsShareBandsOfAnInputWrittenInBands) {
+  // ResNet's first 3x3 stride-2 layer, 64 -> 128 on 56 x 56 (padded to
+  // 58), whose input the threads wrote in bands of rows: bands, although
+  // the cut falls inside a line of each plane (as in
+  // ThreadsShareWholePlanesWhereRowsWouldShareALine), so that each thread
+  // reads the rows it wrote.
+  CpuDesc cpu = avx512();
+  cpu.threads = 2;
+  ConvShape s{ConvKind::Dense, 1, 128, 28, 28, 64, 9, 3, 58, 2, 2, 58};
+  ConvTiles t = chooseConvTiles(s, cpu);
+  EXPECT_FALSE(sharesAreBands(s, t, cpu));
+  s.inputInBands = true;
+  t = chooseConvTiles(s, cpu);
+  EXPECT_EQ(t.block[1], 128);
+  EXPECT_TRUE(sharesAreBands(s, t, cpu));
+  // Its neighbour 128 -> 128 on 28 x 28: the weights (576 KiB) outweigh
+  // the input (450 KiB); each thread reads half of them whatever wrote
+  // the input.
+  ConvShape heavy{ConvKind::Dense, 1, 128, 28, 28, 128, 9, 3, 30, 1, 1, 30};
+  heavy.inputInBands = true;
+  EXPECT_FALSE(sharesAreBands(heavy, chooseConvTiles(heavy, cpu), cpu));
+}
+
 TEST(ConvSchedule, OddRowsShareFiltersAmongThreads) {
   // 256 -> 512 on 7 x 7 outputs (ResNet's last 1x1 stride-2 layer): 7 rows
   // do not split in two, and the weights fit one block; the filters are
@@ -324,23 +347,23 @@ TEST(ConvSchedule, PoolBlocksFollowTheirProducersBands) {
   // share bands of rows; its 3x3 stride-2 max pool (bands of 4 rows of
   // one channel) runs band by band.
   ConvShape first{ConvKind::Dense, 1, 64, 112, 112, 3, 49, 7, 230, 2, 2, 230};
-  ConvTiles firstTiles = chooseConvTiles(first, cpu);
-  EXPECT_TRUE(sharesAreBands(first, firstTiles, cpu));
+  EXPECT_TRUE(sharesAreBands(first, chooseConvTiles(first, cpu), cpu));
   ConvShape pool{ConvKind::Pool, 1, 64, 56, 56, 1, 9, 3, 114, 2, 2, 114};
+  pool.inputInBands = true;
   ConvTiles poolTiles = chooseConvTiles(pool, cpu);
   EXPECT_EQ(poolTiles.block[2], 4);
-  EXPECT_TRUE(blocksFollowBands(pool, poolTiles, first, firstTiles, cpu));
-  // A producer whose threads share its filters (ResNet's 1x1 stride-2
-  // layer, see ThreadsShareWholePlanesWhereRowsWouldShareALine): channel
-  // by channel.
+  EXPECT_TRUE(blocksFollowBands(pool, poolTiles));
+  // Written by threads that share filters (ResNet's 1x1 stride-2 layer,
+  // see ThreadsShareWholePlanesWhereRowsWouldShareALine): channel by
+  // channel.
   ConvShape strided{ConvKind::Dense, 1, 128, 28, 28, 64, 1, 1, 56, 2, 2};
-  ConvTiles stridedTiles = chooseConvTiles(strided, cpu);
-  EXPECT_FALSE(sharesAreBands(strided, stridedTiles, cpu));
-  EXPECT_FALSE(blocksFollowBands(pool, poolTiles, strided, stridedTiles, cpu));
+  EXPECT_FALSE(sharesAreBands(strided, chooseConvTiles(strided, cpu), cpu));
+  pool.inputInBands = false;
+  EXPECT_FALSE(blocksFollowBands(pool, poolTiles));
   // A pool whose block is its whole plane has no bands to follow.
   ConvShape small{ConvKind::Pool, 1, 64, 7, 7, 1, 9, 3, 16, 2, 2, 16};
-  ConvTiles smallTiles = chooseConvTiles(small, cpu);
-  EXPECT_FALSE(blocksFollowBands(small, smallTiles, first, firstTiles, cpu));
+  small.inputInBands = true;
+  EXPECT_FALSE(blocksFollowBands(small, chooseConvTiles(small, cpu)));
   // One thread shares nothing.
   cpu.threads = 1;
   EXPECT_FALSE(sharesAreBands(first, chooseConvTiles(first, cpu), cpu));
