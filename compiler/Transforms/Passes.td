@@ -345,11 +345,13 @@ def PrefetchWeightsPass : Pass<"convc-prefetch-weights", "::mlir::ModuleOp"> {
     Input: bufferized micro-kernels (after `one-shot-bufferize`). Each
     `scf.for` that carries vector accumulators and reads a constant global
     of packed weights `[blocks, C, ...]` at `[b, iv, ...]` (b invariant in
-    the loop: the cache block's filters) prefetches into L2, at each step,
-    its share of block `b + 1`: the block's size divided by the steps of all
-    of the block's passes (the `scf.for` loops between it and the block's
-    `scf.forall`), so that the next block's weights arrive from DRAM while
-    this block computes instead of stalling its first pass. Only when the
+    the loop: the cache block's filters) prefetches into L2, at each step
+    of the second half of the block's passes (the `scf.for` loops between it
+    and the block's `scf.forall`), its share of block `b + 1`: the block's
+    size divided by those steps, so that the next block's weights arrive
+    from DRAM while this block computes instead of stalling its first pass,
+    late enough that they are not evicted by the current block's, which
+    every pass reads again. Only when the
     module's constant globals are larger than `cache-kib` (the last-level
     cache): smaller weights stay in that cache from one run to the next.
   }];
