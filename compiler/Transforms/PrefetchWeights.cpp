@@ -152,10 +152,11 @@ bool prefetchNextBlock(RewriterBase &rewriter, scf::ForOp loop) {
       AffineMap::get(0, ivs.size(),
                      {position - idle, rewriter.getAffineConstantExpr(0)}, ctx),
       ivs);
+  AffineExpr step = getAffineSymbolExpr(0, ctx);
   for (int64_t line = 0; line < lines; ++line) {
     AffineMap offset =
         AffineMap::get(0, 1,
-                       {b * share + line * kLineFloats,
+                       {step * share + line * kLineFloats,
                         rewriter.getAffineConstantExpr(blockFloats - 1)},
                        ctx);
     Value at = affine::makeComposedAffineMin(rewriter, loc, offset, {busy});
