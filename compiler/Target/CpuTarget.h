@@ -55,8 +55,17 @@ mlir::LogicalResult emitNative(llvm::Module &module,
                                llvm::TargetMachine &machine, bool assembly,
                                llvm::StringRef path, std::string &error);
 
-/// Links an object with the runtime and its main() into an executable.
-mlir::LogicalResult linkExecutable(llvm::StringRef object,
+/// Optimizes `module` (see optimizeLlvmIr) and writes it as object files:
+/// its large constants (the weights) to the first path, its code split
+/// into one part per other path (by function, see llvm::SplitModule), each
+/// part optimized and compiled on a thread of its own.
+mlir::LogicalResult compileInParts(std::unique_ptr<llvm::Module> module,
+                                   llvm::StringRef cpu, unsigned optLevel,
+                                   llvm::ArrayRef<std::string> paths,
+                                   std::string &error);
+
+/// Links objects with the runtime and its main() into an executable.
+mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef output, std::string &error);
 
 } // namespace convc

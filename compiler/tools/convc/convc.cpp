@@ -33,6 +33,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
+#include <algorithm>
+#include <thread>
 
 using namespace mlir;
 using namespace convc;
@@ -217,6 +219,34 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
       translateToLlvmIr(*module, *signature, *tm, opts.symbol, llvmContext);
   if (!llvmModule)
     return failure();
+  std::string stem = llvm::sys::path::stem(opts.input).str();
+  if (emit == Stage::Exe) {
+    // The weights, and the code in parts that compile on all of the
+    // machine's cores.
+    unsigned parts = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    llvm::SmallVector<std::string> objects;
+    std::vector<llvm::FileRemover> removeObjects;
+    for (unsigned i = 0; i <= parts; ++i) {
+      llvm::SmallString<128> object;
+      if (auto ec =
+              llvm::sys::fs::createTemporaryFile("convc-" + stem, "o", object))
+        return llvm::errs() << "convc: error: cannot create a temporary file: "
+                            << ec.message() << "\n",
+               failure();
+      removeObjects.emplace_back(object);
+      objects.push_back(object.str().str());
+    }
+    stageTimer = rootTimer.nest("LLVM optimizer and code generation");
+    if (failed(compileInParts(std::move(llvmModule), opts.pipeline.cpu,
+                              opts.pipeline.optLevel, objects, error)))
+      return llvm::errs() << "convc: error: " << error << "\n", failure();
+    stageTimer = rootTimer.nest("link");
+    std::string out = opts.output.empty() ? stem : opts.output;
+    if (failed(linkExecutable(objects, out, error)))
+      return llvm::errs() << "convc: error: " << error << "\n", failure();
+    return success();
+  }
+
   stageTimer = rootTimer.nest("LLVM optimizer");
   optimizeLlvmIr(*llvmModule, *tm, opts.pipeline.optLevel);
   stageTimer.stop();
@@ -224,31 +254,11 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     return writeText(
         opts, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
-  std::string stem = llvm::sys::path::stem(opts.input).str();
-  if (emit == Stage::Asm || emit == Stage::Obj) {
-    std::string out = opts.output;
-    if (out.empty())
-      out = emit == Stage::Asm ? "-" : stem + ".o";
-    stageTimer = rootTimer.nest("code generation");
-    if (failed(emitNative(*llvmModule, *tm, emit == Stage::Asm, out, error)))
-      return llvm::errs() << "convc: error: " << error << "\n", failure();
-    return success();
-  }
-
-  // Stage::Exe
-  llvm::SmallString<128> object;
-  if (auto ec =
-          llvm::sys::fs::createTemporaryFile("convc-" + stem, "o", object))
-    return llvm::errs() << "convc: error: cannot create a temporary file: "
-                        << ec.message() << "\n",
-           failure();
-  llvm::FileRemover removeObject(object);
-  std::string out = opts.output.empty() ? stem : opts.output;
+  std::string out = opts.output;
+  if (out.empty())
+    out = emit == Stage::Asm ? "-" : stem + ".o";
   stageTimer = rootTimer.nest("code generation");
-  if (failed(emitNative(*llvmModule, *tm, false, object, error)))
-    return llvm::errs() << "convc: error: " << error << "\n", failure();
-  stageTimer = rootTimer.nest("link");
-  if (failed(linkExecutable(object, out, error)))
+  if (failed(emitNative(*llvmModule, *tm, emit == Stage::Asm, out, error)))
     return llvm::errs() << "convc: error: " << error << "\n", failure();
   return success();
 }
