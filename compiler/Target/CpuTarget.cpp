@@ -323,7 +323,15 @@ LogicalResult convc::compileInParts(std::unique_ptr<llvm::Module> module,
                       llvm::WriteBitcodeToFile(*part, os);
                     });
   module.reset();
+  // The target machines are made here: making one registers the target,
+  // which is not thread-safe.
   std::vector<std::string> errors(paths.size());
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    machines.push_back(createTargetMachine(cpu, optLevel, errors[i]));
+    if (!machines.back())
+      return error = std::move(errors[i]), failure();
+  }
   auto compile = [&](size_t i) {
     llvm::LLVMContext context;
     auto part = llvm::parseBitcodeFile(
@@ -334,12 +342,8 @@ LogicalResult convc::compileInParts(std::unique_ptr<llvm::Module> module,
       errors[i + 1] = llvm::toString(part.takeError());
       return;
     }
-    std::unique_ptr<llvm::TargetMachine> tm =
-        createTargetMachine(cpu, optLevel, errors[i + 1]);
-    if (!tm)
-      return;
-    optimizeLlvmIr(**part, *tm, optLevel);
-    (void)emitNative(**part, *tm, /*assembly=*/false, paths[i + 1],
+    optimizeLlvmIr(**part, *machines[i + 1], optLevel);
+    (void)emitNative(**part, *machines[i + 1], /*assembly=*/false, paths[i + 1],
                      errors[i + 1]);
   };
   // LLVM's -time-passes keeps its codegen timers in one global: with it,
@@ -351,9 +355,8 @@ LogicalResult convc::compileInParts(std::unique_ptr<llvm::Module> module,
     else
       threads.emplace_back(compile, i);
   }
-  if (std::unique_ptr<llvm::TargetMachine> tm =
-          createTargetMachine(cpu, optLevel, errors[0]))
-    (void)emitNative(*constants, *tm, /*assembly=*/false, paths[0], errors[0]);
+  (void)emitNative(*constants, *machines[0], /*assembly=*/false, paths[0],
+                   errors[0]);
   for (std::thread &thread : threads)
     thread.join();
   for (std::string &partError : errors)
