@@ -161,7 +161,9 @@ def bench_models(names, threads, reps, work):
             weights = ["--weights", wfile]
         else:
             weights = ["--random-weights=1"]
+        t0 = time.perf_counter()
         subprocess.run([CONVC, src, "-o", exe] + weights, check=True)
+        compile_s = time.perf_counter() - t0
         stats = json.loads(subprocess.run(
             [CONVC, src, "--stats=json"], check=True, capture_output=True,
             text=True).stdout)
@@ -176,7 +178,8 @@ def bench_models(names, threads, reps, work):
             convc_ms = float(out.split("median ")[1].split(" ms")[0])
             row = {"name": name, "threads": t, "convc_ms": convc_ms,
                    "onednn_ms": None, "torch_ms": None, "gflop": gflop,
-                   "torch_form": None, "max_abs_diff": None}
+                   "torch_form": None, "max_abs_diff": None,
+                   "compile_s": compile_s}
             if torch:
                 torch.set_num_threads(t)
                 tx = torch.from_numpy(x)
@@ -330,6 +333,9 @@ def report_models(rows):
         if not ok:
             sys.exit(f"bench: {r['name']}: convc and PyTorch disagree")
     print("speed-up = the fastest PyTorch form's time / convc's time.")
+    compiled = {r["name"]: r["compile_s"] for r in rows}
+    print("convc compiled each to an executable in: " +
+          ", ".join(f"{name} {s:.2f} s" for name, s in compiled.items()))
     return [{k: r[k] for k in ("name", "threads", "convc_ms", "onednn_ms",
                                "torch_ms", "gflop")} for r in rows]
 
