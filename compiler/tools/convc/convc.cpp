@@ -225,7 +225,9 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     // machine's cores.
     unsigned parts = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     llvm::SmallVector<std::string> objects;
-    std::vector<llvm::FileRemover> removeObjects;
+    // (A FileRemover is copied, and then removes its file, as a vector of
+    // them grows: the vector is made at its size.)
+    std::vector<llvm::FileRemover> removeObjects(parts + 1);
     for (unsigned i = 0; i <= parts; ++i) {
       llvm::SmallString<128> object;
       if (auto ec =
@@ -233,7 +235,7 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
         return llvm::errs() << "convc: error: cannot create a temporary file: "
                             << ec.message() << "\n",
                failure();
-      removeObjects.emplace_back(object);
+      removeObjects[i].setFile(object);
       objects.push_back(object.str().str());
     }
     stageTimer = rootTimer.nest("LLVM optimizer and code generation");
