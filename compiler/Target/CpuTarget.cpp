@@ -365,6 +365,34 @@ LogicalResult convc::compileInParts(std::unique_ptr<llvm::Module> module,
   return success();
 }
 
+/// Runs `program` with `args` (args[0] being its name); fails with a
+/// message naming `what` if it does not exit with 0.
+static LogicalResult runTool(StringRef program, ArrayRef<StringRef> args,
+                             StringRef what, std::string &error) {
+  int rc =
+      llvm::sys::ExecuteAndWait(program, args, std::nullopt, {}, 0, 0, &error);
+  if (rc == 0)
+    return success();
+  if (error.empty())
+    error = ("the " + what + " (" + program + ") failed with exit code " +
+             std::to_string(rc))
+                .str();
+  return failure();
+}
+
+LogicalResult convc::linkObject(ArrayRef<std::string> objects, StringRef output,
+                                std::string &error) {
+  llvm::SmallVector<StringRef> link = {CONVC_LLD, "-r"};
+  link.append(objects.begin(), objects.end());
+  link.append({"-o", output});
+  // The parts share the symbols that were local to the model (as hidden
+  // globals): local again, two models link into one program.
+  return failure(failed(runTool(CONVC_LLD, link, "linker", error)) ||
+                 failed(runTool(CONVC_OBJCOPY,
+                                {CONVC_OBJCOPY, "--localize-hidden", output},
+                                "object copier", error)));
+}
+
 LogicalResult convc::linkExecutable(ArrayRef<std::string> objects,
                                     StringRef output, std::string &error) {
   llvm::SmallVector<StringRef> args = {CONVC_LINKER, "--ld-path=" CONVC_LLD};
@@ -374,13 +402,5 @@ LogicalResult convc::linkExecutable(ArrayRef<std::string> objects,
                "-fopenmp=libomp", "-lm", "-o", output});
   if (StringRef(CONVC_LINK_FLAGS).size())
     args.push_back(CONVC_LINK_FLAGS);
-  int rc = llvm::sys::ExecuteAndWait(CONVC_LINKER, args, std::nullopt, {}, 0, 0,
-                                     &error);
-  if (rc != 0) {
-    if (error.empty())
-      error = "the linker (" CONVC_LINKER ") failed with exit code " +
-              std::to_string(rc);
-    return failure();
-  }
-  return success();
+  return runTool(CONVC_LINKER, args, "linker", error);
 }

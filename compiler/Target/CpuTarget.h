@@ -64,6 +64,12 @@ mlir::LogicalResult compileInParts(std::unique_ptr<llvm::Module> module,
                                    llvm::ArrayRef<std::string> paths,
                                    std::string &error);
 
+/// Links objects (the parts of one model, see compileInParts) into one
+/// relocatable object whose symbols are those of a model compiled whole:
+/// the symbols that the parts share are made local again.
+mlir::LogicalResult linkObject(llvm::ArrayRef<std::string> objects,
+                               llvm::StringRef output, std::string &error);
+
 /// Links objects with the runtime and its main() into an executable.
 mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef output, std::string &error);

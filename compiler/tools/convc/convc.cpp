@@ -220,9 +220,10 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
   if (!llvmModule)
     return failure();
   std::string stem = llvm::sys::path::stem(opts.input).str();
-  if (emit == Stage::Exe) {
+  if (emit == Stage::Exe || emit == Stage::Obj) {
     // The weights, and the code in parts that compile on all of the
-    // machine's cores.
+    // machine's cores, each to an object; linked into the executable or
+    // into one object.
     unsigned parts = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     llvm::SmallVector<std::string> objects;
     // (A FileRemover is copied, and then removes its file, as a vector of
@@ -243,8 +244,11 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
                               opts.pipeline.optLevel, objects, error)))
       return llvm::errs() << "convc: error: " << error << "\n", failure();
     stageTimer = rootTimer.nest("link");
-    std::string out = opts.output.empty() ? stem : opts.output;
-    if (failed(linkExecutable(objects, out, error)))
+    std::string out = opts.output;
+    if (out.empty())
+      out = emit == Stage::Obj ? stem + ".o" : stem;
+    if (failed(emit == Stage::Obj ? linkObject(objects, out, error)
+                                  : linkExecutable(objects, out, error)))
       return llvm::errs() << "convc: error: " << error << "\n", failure();
     return success();
   }
@@ -256,11 +260,9 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
     return writeText(
         opts, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
-  std::string out = opts.output;
-  if (out.empty())
-    out = emit == Stage::Asm ? "-" : stem + ".o";
   stageTimer = rootTimer.nest("code generation");
-  if (failed(emitNative(*llvmModule, *tm, emit == Stage::Asm, out, error)))
+  std::string out = opts.output.empty() ? "-" : opts.output;
+  if (failed(emitNative(*llvmModule, *tm, /*assembly=*/true, out, error)))
     return llvm::errs() << "convc: error: " << error << "\n", failure();
   return success();
 }
