@@ -10,6 +10,7 @@
 
 #include "compiler/Conversion/PopulatePatterns.h"
 #include "dialect/CnnOps.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -322,11 +323,11 @@ Value convTransposeByPhases(OpBuilder &b, Location loc, Value x, Value w,
   Value xp = padSpatial(b, loc, x, pads, 0.0f);
   // A constant kernel's phase kernels are computed here, at compile time:
   // w'[gi*fg + fi, ci, u...] = w[gi*cg + ci, fi, r + s*(M-u)...].
-  DenseElementsAttr constant;
-  SmallVector<float> wValues;
-  if (matchPattern(w, m_Constant(&constant)) &&
-      constant.getElementType().isF32())
-    wValues = llvm::to_vector(constant.getValues<float>());
+  Attribute constant;
+  std::vector<float> storage;
+  std::optional<ArrayRef<float>> wValues;
+  if (matchPattern(w, m_Constant(&constant)))
+    wValues = cnn::f32Elements(constant, storage);
   int64_t fg = ws[1];
   auto phaseKernel = [&](ArrayRef<Phase> ps) -> Value {
     SmallVector<int64_t> shape = {f, cg};
@@ -335,7 +336,7 @@ Value convTransposeByPhases(OpBuilder &b, Location loc, Value x, Value w,
       shape.push_back(p.m + 1);
       taps *= p.m + 1;
     }
-    SmallVector<float> values(f * cg * taps);
+    std::vector<float> values(f * cg * taps);
     SmallVector<int64_t> u(n);
     for (int64_t fo = 0; fo < f; ++fo) {
       for (int64_t ci = 0; ci < cg; ++ci) {
@@ -348,19 +349,20 @@ Value convTransposeByPhases(OpBuilder &b, Location loc, Value x, Value w,
           }
           for (int64_t i = 0; i < n; ++i)
             from = from * ws[2 + i] + ps[i].r + s[i] * (ps[i].m - u[i]);
-          values[(fo * cg + ci) * taps + t] = wValues[from];
+          values[(fo * cg + ci) * taps + t] = (*wValues)[from];
         }
       }
     }
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(tensorOf(shape, f32),
-                                       ArrayRef<float>(values)));
+        b, loc,
+        cnn::makeF32Constant(tensorOf(shape, f32), std::move(values),
+                             cnn::blobKey(constant)));
   };
 
   // Otherwise: the [F, C/groups, K...] kernel of the equivalent
   // convolution, mirrored, sliced per phase.
   Value flipped;
-  if (wValues.empty())
+  if (!wValues)
     flipped = flipKernel(b, loc, w, op.getGroups(), /*transpose=*/true);
 
   Value out = tensor::EmptyOp::create(b, loc, outType.getShape(), f32);
@@ -393,14 +395,13 @@ Value convTransposeByPhases(OpBuilder &b, Location loc, Value x, Value w,
           b, loc, tensorOf(xSize, f32), xp, ValueRange{}, ValueRange{},
           ValueRange{}, b.getDenseI64ArrayAttr(xOff),
           b.getDenseI64ArrayAttr(xSize), b.getDenseI64ArrayAttr(unit));
-      Value wv =
-          wValues.empty()
-              ? tensor::ExtractSliceOp::create(
-                    b, loc, tensorOf(wSize, f32), flipped, ValueRange{},
-                    ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(wOff),
-                    b.getDenseI64ArrayAttr(wSize),
-                    b.getDenseI64ArrayAttr(wStride))
-              : phaseKernel(current);
+      Value wv = !wValues ? tensor::ExtractSliceOp::create(
+                                b, loc, tensorOf(wSize, f32), flipped,
+                                ValueRange{}, ValueRange{}, ValueRange{},
+                                b.getDenseI64ArrayAttr(wOff),
+                                b.getDenseI64ArrayAttr(wSize),
+                                b.getDenseI64ArrayAttr(wStride))
+                          : phaseKernel(current);
       result = convolve(b, loc, xv, wv, result, ones, ones, op.getGroups());
     }
     out = tensor::InsertSliceOp::create(

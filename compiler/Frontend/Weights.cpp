@@ -2,6 +2,7 @@
 
 #include "compiler/Frontend/Weights.h"
 #include "dialect/CnnShapes.h"
+#include "dialect/ConstantData.h"
 
 #include "convc/runtime.h"
 #include "mlir/IR/Diagnostics.h"
@@ -22,8 +23,8 @@ class RandomWeights : public WeightSource {
 public:
   explicit RandomWeights(uint64_t seed) : seed(seed) {}
 
-  FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
-                                   RandomInit init, Location) override {
+  FailureOr<ElementsAttr> get(StringRef key, RankedTensorType type,
+                              RandomInit init, Location) override {
     // splitmix64, seeded per key.
     uint64_t state = seed ^ llvm::xxh3_64bits(key);
     auto next = [&state] {
@@ -39,7 +40,7 @@ public:
       double u = static_cast<double>(next() >> 11) * 0x1.0p-53; // [0, 1)
       v = static_cast<float>(init.positive ? 0.5 + u : (2 * u - 1) * bound);
     }
-    return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
+    return cnn::makeF32Constant(type, std::move(values), key);
   }
 
 private:
@@ -48,9 +49,9 @@ private:
 
 class ZeroWeights : public WeightSource {
 public:
-  FailureOr<DenseElementsAttr> get(StringRef, RankedTensorType type, RandomInit,
-                                   Location) override {
-    return DenseElementsAttr::get(type, 0.0f);
+  FailureOr<ElementsAttr> get(StringRef, RankedTensorType type, RandomInit,
+                              Location) override {
+    return ElementsAttr(DenseElementsAttr::get(type, 0.0f));
   }
 };
 
@@ -84,8 +85,8 @@ public:
       : path(std::move(path)), file(file) {}
   ~SafetensorsWeights() override { convc_safetensors_close(file); }
 
-  FailureOr<DenseElementsAttr> get(StringRef key, RankedTensorType type,
-                                   RandomInit, Location loc) override {
+  FailureOr<ElementsAttr> get(StringRef key, RankedTensorType type, RandomInit,
+                              Location loc) override {
     convc_tensor t;
     std::string name = key.str();
     if (convc_status *s = convc_safetensors_get(file, name.c_str(), &t)) {
@@ -105,36 +106,45 @@ public:
     size_t n = convc_tensor_numel(&t);
     std::vector<float> values(n);
     const unsigned char *src = static_cast<const unsigned char *>(t.data);
-    for (size_t i = 0; i < n; ++i) {
-      switch (t.dtype) {
-      case CONVC_F32:
-        std::memcpy(&values[i], src + 4 * i, 4);
-        break;
-      case CONVC_F64: {
+    auto convert = [&](auto element) {
+      for (size_t i = 0; i < n; ++i)
+        values[i] = element(i);
+    };
+    switch (t.dtype) {
+    case CONVC_F32:
+      if (n)
+        std::memcpy(values.data(), src, 4 * n);
+      break;
+    case CONVC_F64:
+      convert([&](size_t i) {
         double d;
         std::memcpy(&d, src + 8 * i, 8);
-        values[i] = static_cast<float>(d);
-        break;
-      }
-      case CONVC_BF16: {
+        return static_cast<float>(d);
+      });
+      break;
+    case CONVC_BF16:
+      convert([&](size_t i) {
         uint32_t bits = static_cast<uint32_t>(src[2 * i] | src[2 * i + 1] << 8)
                         << 16;
-        std::memcpy(&values[i], &bits, 4);
-        break;
-      }
-      case CONVC_F16:
-        values[i] = halfToFloat(
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+      });
+      break;
+    case CONVC_F16:
+      convert([&](size_t i) {
+        return halfToFloat(
             static_cast<uint16_t>(src[2 * i] | src[2 * i + 1] << 8));
-        break;
-      default:
-        return emitError(loc) << "weight '" << key << "' in '" << path
-                              << "' has dtype " << convc_dtype_name(t.dtype)
-                              << "; convc reads float32, float64, float16 "
-                                 "and bfloat16 weights",
-               failure();
-      }
+      });
+      break;
+    default:
+      return emitError(loc) << "weight '" << key << "' in '" << path
+                            << "' has dtype " << convc_dtype_name(t.dtype)
+                            << "; convc reads float32, float64, float16 "
+                               "and bfloat16 weights",
+             failure();
     }
-    return DenseElementsAttr::get(type, llvm::ArrayRef<float>(values));
+    return cnn::makeF32Constant(type, std::move(values), key);
   }
 
   void finish(Location loc) override {

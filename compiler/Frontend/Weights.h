@@ -23,10 +23,12 @@ struct RandomInit {
 class WeightSource {
 public:
   virtual ~WeightSource();
-  /// The tensor `key` as `type`, or an error reported at `loc`.
-  virtual mlir::FailureOr<mlir::DenseElementsAttr>
-  get(llvm::StringRef key, mlir::RankedTensorType type, RandomInit init,
-      mlir::Location loc) = 0;
+  /// The tensor `key` as `type` (a constant that ConstantData.h reads), or
+  /// an error reported at `loc`.
+  virtual mlir::FailureOr<mlir::ElementsAttr> get(llvm::StringRef key,
+                                                  mlir::RankedTensorType type,
+                                                  RandomInit init,
+                                                  mlir::Location loc) = 0;
   /// Called once the model is built: warns about unused tensors (except
   /// BatchNorm's num_batches_tracked, which inference does not need).
   virtual void finish(mlir::Location loc) {}

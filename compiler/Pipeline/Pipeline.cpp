@@ -61,13 +61,18 @@ static void addPipeline(OpPassManager &pm, llvm::StringRef text) {
     llvm::report_fatal_error("convc: invalid built-in pass pipeline");
 }
 
+// Each pass that replaces weights (folds, packs or blocks them) is followed
+// by convc-release-unused-blobs, which frees the replaced ones.
+
 void buildCnnOptPipeline(OpPassManager &pm, const PipelineOptions &) {
   pm.addPass(createFoldBatchNormPass());
+  pm.addPass(createReleaseUnusedBlobsPass());
 }
 
 void buildCnnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &) {
   pm.addPass(createConvertCnnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createReleaseUnusedBlobsPass());
 }
 
 void buildLinalgToVectorPipeline(OpPassManager &pm,
@@ -77,6 +82,7 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
     gemm.maxTapsPerOp = kMaxTapsPerStep;
   pm.addPass(createImplicitGemmPass(gemm));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createReleaseUnusedBlobsPass());
   TileAndVectorizePassOptions tiling;
   if (options.target == Target::Cpu) {
     CpuDesc cpu = describeCpu(options.cpu);
@@ -97,6 +103,7 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createReleaseUnusedBlobsPass());
 }
 
 /// Bufferizes with identity layouts at the function boundary, turns the

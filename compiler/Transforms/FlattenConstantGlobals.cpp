@@ -5,7 +5,8 @@
 // x f32>>>>. Its translation builds one uniqued LLVM constant per innermost
 // row, and code generation writes the data one float at a time: for
 // ResNet-18's 11.7 M weights, most of a second. As an !llvm.array<N x i8>
-// of the same bytes the global is one constant, written in one piece.
+// of the same bytes the global is one constant, written in one piece. A
+// resource blob keeps its data: only the attribute's type changes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace convc {
 #define GEN_PASS_DEF_FLATTENCONSTANTGLOBALSPASS
@@ -31,9 +33,8 @@ struct FlattenConstantGlobalsPass
     MLIRContext *ctx = &getContext();
     auto i8 = IntegerType::get(ctx, 8);
     for (auto global : getOperation().getOps<LLVM::GlobalOp>()) {
-      auto value =
-          dyn_cast_if_present<DenseElementsAttr>(global.getValueOrNull());
-      if (!global.getConstant() || !value || value.isSplat() ||
+      auto value = dyn_cast_if_present<ElementsAttr>(global.getValueOrNull());
+      if (!global.getConstant() || !value ||
           !isa<LLVM::LLVMArrayType>(global.getGlobalType()))
         continue;
       // Raw data of a non-splat tensor holds every element, densely packed
@@ -41,13 +42,23 @@ struct FlattenConstantGlobalsPass
       Type element = value.getElementType();
       if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8)
         continue;
-      ArrayRef<char> bytes = value.getRawData();
-      if (static_cast<int64_t>(bytes.size()) < minBytes)
+      int64_t bytes =
+          value.getNumElements() * (element.getIntOrFloatBitWidth() / 8);
+      if (bytes < minBytes)
         continue;
-      auto type = RankedTensorType::get({(int64_t)bytes.size()}, i8);
+      auto type = RankedTensorType::get({bytes}, i8);
+      Attribute flat;
+      if (auto blob = dyn_cast<DenseResourceElementsAttr>(value)) {
+        flat = DenseResourceElementsAttr::get(type, blob.getRawHandle());
+      } else if (auto dense = dyn_cast<DenseElementsAttr>(value);
+                 dense && !dense.isSplat()) {
+        flat = DenseElementsAttr::getFromRawBuffer(type, dense.getRawData());
+      } else {
+        continue;
+      }
       global.setGlobalTypeAttr(TypeAttr::get(
-          LLVM::LLVMArrayType::get(i8, static_cast<unsigned>(bytes.size()))));
-      global.setValueAttr(DenseElementsAttr::getFromRawBuffer(type, bytes));
+          LLVM::LLVMArrayType::get(i8, static_cast<unsigned>(bytes))));
+      global.setValueAttr(flat);
     }
   }
 };

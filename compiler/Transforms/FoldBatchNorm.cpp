@@ -2,6 +2,7 @@
 
 #include "compiler/Transforms/Passes.h"
 #include "dialect/CnnOps.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -18,24 +19,24 @@ namespace cnn = convc::cnn;
 
 namespace {
 
-/// The values of a constant operand (cnn.weight or cnn.constant), in f64.
-std::optional<std::vector<double>> constantValues(Value v) {
-  DenseElementsAttr attr;
+/// The elements of a constant operand (cnn.weight or cnn.constant): a view
+/// of its data, or of `storage`.
+std::optional<ArrayRef<float>> constantValues(Value v,
+                                              std::vector<float> &storage) {
+  Attribute attr;
   if (!v || !matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
-  std::vector<double> out;
-  out.reserve(attr.getNumElements());
-  for (float f : attr.getValues<float>())
-    out.push_back(f);
-  return out;
+  return cnn::f32Elements(attr, storage);
 }
 
 /// A constant with the key of `like` (a cnn.weight keeps its key: the
 /// folded tensor stands for that parameter).
 Value makeConstant(PatternRewriter &rewriter, Location loc, Value like,
-                   RankedTensorType type, ArrayRef<float> data) {
-  auto attr = DenseElementsAttr::get(type, data);
-  if (auto w = like ? like.getDefiningOp<cnn::WeightOp>() : cnn::WeightOp())
+                   RankedTensorType type, std::vector<float> data) {
+  auto w = like ? like.getDefiningOp<cnn::WeightOp>() : cnn::WeightOp();
+  ElementsAttr attr =
+      cnn::makeF32Constant(type, std::move(data), w ? w.getName() : "folded");
+  if (w)
     return cnn::WeightOp::create(rewriter, loc, w.getNameAttr(), attr);
   return cnn::ConstantOp::create(rewriter, loc, attr);
 }
@@ -47,14 +48,15 @@ struct FoldIntoConv : OpRewritePattern<cnn::BatchNormOp> {
     auto conv = bn.getInput().getDefiningOp<cnn::ConvOp>();
     if (!conv || !conv->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a conv used once");
-    auto w = constantValues(conv.getWeight());
-    auto gamma = constantValues(bn.getWeight());
-    auto beta = constantValues(bn.getBias());
-    auto mean = constantValues(bn.getRunningMean());
-    auto var = constantValues(bn.getRunningVar());
-    std::optional<std::vector<double>> b;
+    std::vector<float> storage[6];
+    auto w = constantValues(conv.getWeight(), storage[0]);
+    auto gamma = constantValues(bn.getWeight(), storage[1]);
+    auto beta = constantValues(bn.getBias(), storage[2]);
+    auto mean = constantValues(bn.getRunningMean(), storage[3]);
+    auto var = constantValues(bn.getRunningVar(), storage[4]);
+    std::optional<ArrayRef<float>> b;
     if (conv.getBias())
-      b = constantValues(conv.getBias());
+      b = constantValues(conv.getBias(), storage[5]);
     if (!w || !gamma || !beta || !mean || !var || (conv.getBias() && !b))
       return rewriter.notifyMatchFailure(bn, "parameters are not constants");
 
@@ -73,13 +75,13 @@ struct FoldIntoConv : OpRewritePattern<cnn::BatchNormOp> {
     rewriter.setInsertionPoint(conv);
     Value weight =
         makeConstant(rewriter, conv.getWeight().getLoc(), conv.getWeight(),
-                     conv.getWeight().getType(), newW);
+                     conv.getWeight().getType(), std::move(newW));
     // The bias keeps the conv's key, or takes the batch norm's bias key.
     Value biasLike = conv.getBias() ? conv.getBias() : bn.getBias();
     Value bias = makeConstant(
         rewriter, biasLike.getLoc(), biasLike,
         RankedTensorType::get({static_cast<int64_t>(f)}, rewriter.getF32Type()),
-        newB);
+        std::move(newB));
     auto folded = cnn::ConvOp::create(
         rewriter, FusedLoc::get(getContext(), {loc, bn.getLoc()}),
         conv.getType(), conv.getInput(), weight, bias, conv.getStrides(),

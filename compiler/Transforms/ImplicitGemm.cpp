@@ -17,8 +17,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/ConvSchedule.h"
+#include "compiler/Transforms/Passes.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -138,16 +139,19 @@ Value packDenseKernel(OpBuilder &b, Location loc, Value w) {
   int64_t f = s[0], c = s[1], kh = s[2], kw = s[3];
   auto packedType =
       RankedTensorType::get({c, kh, kw, f}, type.getElementType());
-  DenseElementsAttr attr;
-  if (matchPattern(w, m_Constant(&attr)) && type.getElementType().isF32()) {
-    SmallVector<float> in(attr.getValues<float>());
-    std::vector<float> out(in.size());
+  Attribute attr;
+  std::vector<float> storage;
+  std::optional<ArrayRef<float>> in;
+  if (matchPattern(w, m_Constant(&attr)) &&
+      (in = cnn::f32Elements(attr, storage))) {
+    std::vector<float> out(in->size());
     for (int64_t fi = 0; fi < f; ++fi)
       for (int64_t ci = 0; ci < c; ++ci)
         for (int64_t k = 0; k < kh * kw; ++k)
-          out[(ci * kh * kw + k) * f + fi] = in[(fi * c + ci) * kh * kw + k];
+          out[(ci * kh * kw + k) * f + fi] = (*in)[(fi * c + ci) * kh * kw + k];
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(out)));
+        b, loc,
+        cnn::makeF32Constant(packedType, std::move(out), cnn::blobKey(attr)));
   }
   Value init = tensor::EmptyOp::create(b, loc, packedType.getShape(),
                                        type.getElementType());

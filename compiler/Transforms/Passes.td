@@ -439,6 +439,20 @@ def CudaConstantsPass : Pass<"convc-cuda-constants", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ReleaseUnusedBlobsPass
+    : Pass<"convc-release-unused-blobs", "::mlir::ModuleOp"> {
+  let summary = "Free the data of constant tensors no op refers to any more";
+  let description = [{
+    Input: any IR. A large constant tensor (a weight) is a resource blob
+    (`dialect/ConstantData.h`), which outlives the ops that use it: when a
+    pass replaces a weight with its batch-norm-folded, packed or blocked
+    form, the old data stays in the context. This pass frees the data of
+    every blob no op in the module refers to. Run after each pass that
+    replaces weights, it keeps about one copy of them in memory, and the
+    next pass's copy reuses the freed memory instead of faulting in new.
+  }];
+}
+
 def FlattenConstantGlobalsPass
     : Pass<"convc-flatten-constant-globals", "::mlir::ModuleOp"> {
   let summary = "Constant tensors as flat byte arrays (fast to emit)";

@@ -30,6 +30,7 @@
 #include "compiler/Transforms/LoopValues.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/ZeroPadding.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -142,13 +143,15 @@ std::optional<SmallVector<bool>> paddingMask(Value v) {
 bool isFiniteConstant(Value v, DenseMap<Attribute, bool> &cache) {
   while (Operation *op = v.getDefiningOp()) {
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto attr = dyn_cast<DenseElementsAttr>(c.getValue());
-      if (!attr || !attr.getElementType().isF32())
-        return false;
-      auto [it, inserted] = cache.try_emplace(attr, true);
-      if (inserted)
-        it->second = llvm::all_of(attr.getValues<float>(),
-                                  [](float x) { return std::isfinite(x); });
+      auto [it, inserted] = cache.try_emplace(c.getValue(), false);
+      if (inserted) {
+        std::vector<float> storage;
+        std::optional<ArrayRef<float>> values =
+            cnn::f32Elements(c.getValue(), storage);
+        it->second = values && llvm::all_of(*values, [](float x) {
+                       return std::isfinite(x);
+                     });
+      }
       return it->second;
     }
     if (auto read = dyn_cast<vector::TransferReadOp>(op))

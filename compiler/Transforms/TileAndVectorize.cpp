@@ -62,6 +62,7 @@
 #include "compiler/Transforms/LoopValues.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/RowReads.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1263,9 +1264,7 @@ void packWeightsForBlock(RewriterBase &rewriter,
       auto tapType = cast<RankedTensorType>(w.operands[0]->get().getType());
       auto kernel = w.source.getDefiningOp<arith::ConstantOp>();
       auto type = cast<RankedTensorType>(w.source.getType());
-      auto attr = kernel ? dyn_cast<DenseElementsAttr>(kernel.getValue())
-                         : DenseElementsAttr();
-      if (!attr || tapType.getRank() != 2 || type.getRank() != 4 ||
+      if (!kernel || tapType.getRank() != 2 || type.getRank() != 4 ||
           !type.getElementType().isF32())
         continue;
       ArrayRef<int64_t> k = type.getShape(); // [C, KH, KW, F]
@@ -1278,17 +1277,22 @@ void packWeightsForBlock(RewriterBase &rewriter,
           {k[3] / fb, k[0], k[1], k[2], fb}, type.getElementType());
       Value &blocked = blockedKernels[kernel];
       if (!blocked) {
-        SmallVector<float> in(attr.getValues<float>());
-        std::vector<float> out(in.size());
+        std::vector<float> storage;
+        std::optional<ArrayRef<float>> in =
+            cnn::f32Elements(kernel.getValue(), storage);
+        if (!in)
+          continue;
+        std::vector<float> out(in->size());
         int64_t taps = k[0] * k[1] * k[2], f = k[3];
         for (int64_t t = 0; t < taps; ++t)
           for (int64_t fi = 0; fi < f; ++fi)
-            out[((fi / fb) * taps + t) * fb + fi % fb] = in[t * f + fi];
+            out[((fi / fb) * taps + t) * fb + fi % fb] = (*in)[t * f + fi];
         OpBuilder::InsertionGuard guard(rewriter);
         rewriter.setInsertionPointAfter(kernel);
         blocked = arith::ConstantOp::create(
             rewriter, kernel.getLoc(),
-            DenseElementsAttr::get(blockedType, llvm::ArrayRef(out)));
+            cnn::makeF32Constant(blockedType, std::move(out),
+                                 cnn::blobKey(kernel.getValue())));
       }
       rewriter.setInsertionPoint(conv);
       AffineExpr f0;

@@ -18,6 +18,11 @@ llvm.mlir.global private constant @small(dense<[1.0, 2.0]> : tensor<2xf32>) {add
 // CHECK: llvm.mlir.global private @state(dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>) {addr_space = 0 : i32} : !llvm.array<4 x f32>
 llvm.mlir.global private @state(dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>) {addr_space = 0 : i32} : !llvm.array<4 x f32>
 
+// A resource blob (a large weight) keeps its data: only the attribute's
+// type changes.
+// CHECK: llvm.mlir.global private constant @blob(dense_resource<weights> : tensor<16xi8>) {addr_space = 0 : i32, alignment = 64 : i64} : !llvm.array<16 x i8>
+llvm.mlir.global private constant @blob(dense_resource<weights> : tensor<2x2xf32>) {addr_space = 0 : i32, alignment = 64 : i64} : !llvm.array<2 x array<2 x f32>>
+
 // Users index the global with their own element types: unchanged.
 // CHECK-LABEL: llvm.func @read
 // CHECK: %[[P:.*]] = llvm.mlir.addressof @w : !llvm.ptr
@@ -28,3 +33,12 @@ llvm.func @read() -> f32 {
   %v = llvm.load %q : !llvm.ptr -> f32
   llvm.return %v : f32
 }
+
+// CHECK: weights: "0x040000000000803F000000400000C0BF0000003F"
+{-#
+  dialect_resources: {
+    builtin: {
+      weights: "0x040000000000803F000000400000C0BF0000003F"
+    }
+  }
+#-}

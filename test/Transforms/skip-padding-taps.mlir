@@ -210,6 +210,83 @@ func.func @infinite_weights(%x: tensor<1x4x6x6xf32>, %init: vector<6x8xf32>) -> 
 
 // -----
 
+// Weights in a resource blob (as large weights are) are read the same way:
+// finite, so pixel 0, which reads padding column 0, is dropped...
+
+func.func @blob_weights(%x: tensor<1x4x6x6xf32>, %init: vector<6x8xf32>) -> vector<6x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense_resource<finite> : tensor<8xf32>
+  %pad = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  %acc = scf.for %c = %c0 to %c4 step %c1 iter_args(%a = %init) -> (vector<6x8xf32>) {
+    %row = vector.transfer_read %pad[%c0, %c, %c1, %c0], %zero {in_bounds = [true]} : tensor<1x4x8x8xf32>, vector<6xf32>
+    %s = vector.shape_cast %row : vector<6xf32> to vector<6x1xf32>
+    %p = vector.broadcast %s : vector<6x1xf32> to vector<6x8xf32>
+    %w0 = vector.transfer_read %w[%c0], %zero {in_bounds = [true]} : tensor<8xf32>, vector<8xf32>
+    %b = vector.broadcast %w0 : vector<8xf32> to vector<6x8xf32>
+    %m = arith.mulf %p, %b fastmath<contract> : vector<6x8xf32>
+    %a1 = arith.addf %a, %m fastmath<contract> : vector<6x8xf32>
+    scf.yield %a1 : vector<6x8xf32>
+  }
+  return %acc : vector<6x8xf32>
+}
+
+// CHECK-LABEL: func.func @blob_weights
+// CHECK:         arith.select
+
+{-#
+  dialect_resources: {
+    builtin: {
+      finite: "0x040000000000003F0000003F0000003F0000003F0000003F0000003F0000003F0000003F"
+    }
+  }
+#-}
+
+// -----
+
+// ...and with an infinity among them, kept.
+
+func.func @blob_infinite_weights(%x: tensor<1x4x6x6xf32>, %init: vector<6x8xf32>) -> vector<6x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense_resource<infinite> : tensor<8xf32>
+  %pad = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  %acc = scf.for %c = %c0 to %c4 step %c1 iter_args(%a = %init) -> (vector<6x8xf32>) {
+    %row = vector.transfer_read %pad[%c0, %c, %c1, %c0], %zero {in_bounds = [true]} : tensor<1x4x8x8xf32>, vector<6xf32>
+    %s = vector.shape_cast %row : vector<6xf32> to vector<6x1xf32>
+    %p = vector.broadcast %s : vector<6x1xf32> to vector<6x8xf32>
+    %w0 = vector.transfer_read %w[%c0], %zero {in_bounds = [true]} : tensor<8xf32>, vector<8xf32>
+    %b = vector.broadcast %w0 : vector<8xf32> to vector<6x8xf32>
+    %m = arith.mulf %p, %b fastmath<contract> : vector<6x8xf32>
+    %a1 = arith.addf %a, %m fastmath<contract> : vector<6x8xf32>
+    scf.yield %a1 : vector<6x8xf32>
+  }
+  return %acc : vector<6x8xf32>
+}
+
+// CHECK-LABEL: func.func @blob_infinite_weights
+// CHECK-NOT:     arith.select
+
+{-#
+  dialect_resources: {
+    builtin: {
+      infinite: "0x040000000000003F0000003F0000003F0000003F0000003F0000003F0000003F0000807F"
+    }
+  }
+#-}
+
+// -----
+
 // Padding with ones (not zeros): nothing is specialized or dropped.
 
 func.func @ones(%x: tensor<1x4x6x6xf32>, %init: vector<6x8xf32>) -> tensor<6x6x8xf32> {

@@ -13,6 +13,7 @@
 #include "compiler/Pipeline/InitAll.h"
 #include "compiler/Pipeline/Pipeline.h"
 #include "compiler/Target/CpuTarget.h"
+#include "dialect/ConstantData.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
@@ -88,7 +89,8 @@ LogicalResult writeText(const DriverOptions &opts,
 
 OpPrintingFlags printingFlags() {
   // Weights would drown the IR; print only small constants.
-  return OpPrintingFlags().elideLargeElementsAttrs(16);
+  return OpPrintingFlags().elideLargeElementsAttrs(16).elideLargeResourceString(
+      64);
 }
 
 /// The PTX of every kernel module of a CUDA build.
@@ -219,6 +221,9 @@ LogicalResult compile(std::unique_ptr<llvm::MemoryBuffer> buffer,
       translateToLlvmIr(*module, *signature, *tm, opts.symbol, llvmContext);
   if (!llvmModule)
     return failure();
+  // The LLVM module has its own copy of the weights: free the MLIR one.
+  module->getBody()->clear();
+  cnn::releaseUnusedBlobs(*module);
   std::string stem = llvm::sys::path::stem(opts.input).str();
   if (emit == Stage::Exe || emit == Stage::Obj) {
     // The weights, and the code in parts that compile on all of the
