@@ -1,6 +1,8 @@
 """Bad weight files, bad inputs and bad flags: each gives one clear error
 naming the file and the mismatch, and a non-zero exit, never a crash."""
+import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -74,33 +76,54 @@ def main():
                                            wd.file("m_extra")], 0,
            "warning: 1 tensor(s) in", "are not used by the model, e.g. 'fc.weight'")
 
-    # float16 weights are converted; the result matches within f16 rounding.
-    half = wd.file("half.safetensors")
-    with open(half, "wb") as f:
-        import json, struct
-        wb, bb = w.astype(np.float16).tobytes(), b.astype(np.float16).tobytes()
-        hdr = json.dumps({
-            "c1.weight": {"dtype": "F16", "shape": list(w.shape),
-                          "data_offsets": [0, len(wb)]},
-            "c1.bias": {"dtype": "F16", "shape": [4],
-                        "data_offsets": [len(wb), len(wb) + len(bb)]}}).encode()
-        f.write(struct.pack("<Q", len(hdr)) + hdr + wb + bb)
-    exe = wd.file("m_half")
-    expect("float16 weights compile", convc + ["--weights", half, "-o", exe], 0)
+    # float16, bfloat16 and float64 weights are converted to float32: the
+    # result matches the reference run on the weights so rounded.
+    def bf16_bits(a):
+        return (a.view(np.uint32) >> 16).astype("<u2")
+
+    encodings = {
+        "F16": (lambda a: a.astype("<f2"),
+                lambda a: a.astype(np.float16).astype(np.float32)),
+        "BF16": (bf16_bits,
+                 lambda a: (bf16_bits(a).astype(np.uint32) << 16)
+                 .view(np.float32)),
+        "F64": (lambda a: a.astype("<f8"), lambda a: a),
+        "I32": (lambda a: a.astype("<i4"), None),
+    }
     x = r.standard_normal((1, 3, 8, 8)).astype(np.float32)
     np.save(wd.file("x.npy"), x)
-    expect("float16 model runs", [exe, "--input", f"x={wd.file('x.npy')}",
-                                  "--output", f"y={wd.file('y.npy')}"], 0)
-    want = ref.conv2d(x, w.astype(np.float16).astype(np.float32),
-                      b.astype(np.float16).astype(np.float32))
-    got = np.load(wd.file("y.npy"))
     global checks, failures
-    checks += 1
-    if np.allclose(got, want, rtol=1e-4, atol=1e-5):
-        print("ok   float16 weights give the reference result")
-    else:
-        failures += 1
-        print("FAIL float16 weights give the reference result")
+    for dtype, (encode, rounded) in encodings.items():
+        typed = wd.file(f"{dtype}.safetensors")
+        with open(typed, "wb") as f:
+            wb, bb = encode(w).tobytes(), encode(b).tobytes()
+            hdr = json.dumps({
+                "c1.weight": {"dtype": dtype, "shape": list(w.shape),
+                              "data_offsets": [0, len(wb)]},
+                "c1.bias": {"dtype": dtype, "shape": [4],
+                            "data_offsets": [len(wb), len(wb) + len(bb)]}
+            }).encode()
+            f.write(struct.pack("<Q", len(hdr)) + hdr + wb + bb)
+        exe = wd.file(f"m_{dtype}")
+        if rounded is None:
+            expect(f"{dtype} weights are refused", convc + [
+                "--weights", typed, "-o", exe], 1,
+                "has dtype int32; convc reads float32, float64, float16 and "
+                "bfloat16 weights")
+            continue
+        expect(f"{dtype} weights compile",
+               convc + ["--weights", typed, "-o", exe], 0)
+        expect(f"{dtype} model runs", [exe, "--input", f"x={wd.file('x.npy')}",
+                                       "--output", f"y={wd.file('y.npy')}"], 0)
+        want = ref.conv2d(x, rounded(w), rounded(b))
+        got = np.load(wd.file("y.npy"))
+        checks += 1
+        if np.allclose(got, want, rtol=1e-4, atol=1e-5):
+            print(f"ok   {dtype} weights give the reference result")
+        else:
+            failures += 1
+            print(f"FAIL {dtype} weights give the reference result")
+    exe = wd.file("m_F16")
 
     # --- the executable's inputs ------------------------------------------
     np.save(wd.file("wrong_shape.npy"), np.zeros((1, 3, 8, 9), np.float32))
