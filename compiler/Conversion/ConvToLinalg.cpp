@@ -3,8 +3,8 @@
 // Every convolution ends in a 2-D linalg named op where one exists (so the
 // later tiling and im2col passes see it): 1-D convolutions as 2-D ones of
 // height 1, transposed convolutions as ordinary ones over the input with
-// zeros inserted. 3-D convolutions are a linalg.generic written from the
-// formula.
+// zeros inserted. 3-D convolutions are chains of 2-D ones over batches of
+// depth planes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -185,49 +185,95 @@ Value conv2dNamed(OpBuilder &b, Location loc, Value x, Value w, Value init,
   return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
 }
 
-/// A 3-D convolution of a padded NCDHW `x` onto `init`: a generic over
-/// (n, g, f, od, oh, ow, c, kd, kh, kw) on grouped views.
-Value conv3dGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
-                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                    int64_t g) {
-  auto outType = cast<RankedTensorType>(init.getType());
+/// Plane `kd` of a [F, C, KD, KH, KW] kernel, [F, C, KH, KW]: computed
+/// here when the kernel is a constant (so that the later passes pack it at
+/// compile time), a slice otherwise.
+Value kernelPlane(OpBuilder &b, Location loc, Value w, int64_t kd) {
+  auto type = cast<RankedTensorType>(w.getType());
+  ArrayRef<int64_t> ws = type.getShape();
+  auto planeType =
+      tensorOf({ws[0], ws[1], ws[3], ws[4]}, type.getElementType());
+  Attribute attr;
+  std::vector<float> storage;
+  std::optional<ArrayRef<float>> in;
+  if (matchPattern(w, m_Constant(&attr)) &&
+      (in = cnn::f32Elements(attr, storage))) {
+    int64_t planes = ws[0] * ws[1], taps = ws[3] * ws[4];
+    std::vector<float> out(planes * taps);
+    for (int64_t i = 0; i < planes; ++i)
+      for (int64_t t = 0; t < taps; ++t)
+        out[i * taps + t] = (*in)[(i * ws[2] + kd) * taps + t];
+    return arith::ConstantOp::create(
+        b, loc,
+        cnn::makeF32Constant(planeType, std::move(out), cnn::blobKey(attr)));
+  }
+  SmallVector<int64_t> offsets = {0, 0, kd, 0, 0},
+                       sizes = {ws[0], ws[1], 1, ws[3], ws[4]};
+  return tensor::ExtractSliceOp::create(
+      b, loc, planeType, w, ValueRange{}, ValueRange{}, ValueRange{},
+      b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(sizes),
+      b.getDenseI64ArrayAttr(SmallVector<int64_t>(5, 1)));
+}
+
+/// A 3-D convolution of a padded NCDHW `x` plus `bias`, as a chain of 2-D
+/// convolutions (one per kernel plane kd) over a batch of depth planes,
+/// each accumulating onto the one before. The input is reordered once so
+/// that the planes every kd reads are one contiguous batch: depth d = j *
+/// sd + p (sd the depth stride) goes to batch row (p * P + j) * N + n, with
+/// P = ceil(D / sd). Output depth od of kernel plane kd reads depth od * sd
+/// + kd * dd = (od + q) * sd + p, so kd's batch is the OD * N rows from
+/// (p * P + q) * N on, in the order (od, n) of the result. The 2-D
+/// convolutions then get the same implicit-GEMM schedule as any other;
+/// the result is reordered back into NCDHW.
+Value conv3d(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+             RankedTensorType outType, ArrayRef<int64_t> strides,
+             ArrayRef<int64_t> dilations, int64_t groups) {
   Type f32 = outType.getElementType();
-  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
-  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
   ArrayRef<int64_t> os = outType.getShape();
-  SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}, {5}};
-  SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}, {5}};
+  int64_t n = os[0], f = os[1], od = os[2];
+  int64_t sd = strides[0], dd = dilations[0];
+  int64_t kernelDepth = cast<RankedTensorType>(w.getType()).getDimSize(2);
+  int64_t depth = cast<RankedTensorType>(x.getType()).getDimSize(2);
+  int64_t p = (depth + sd - 1) / sd;
+  if (p * sd != depth) // rows past the last one read: any value will do
+    x = padSpatial(b, loc, x, {0, 0, 0, p * sd - depth, 0, 0}, 0.0f);
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
   Value x6 = tensor::ExpandShapeOp::create(
-      b, loc, tensorOf({xs[0], g, xs[1] / g, xs[2], xs[3], xs[4]}, f32), x,
-      splitDim1);
-  Value w6 = tensor::ExpandShapeOp::create(
-      b, loc, tensorOf({g, ws[0] / g, ws[1], ws[2], ws[3], ws[4]}, f32), w,
-      splitDim0);
-  auto out6Type = tensorOf({os[0], g, os[1] / g, os[2], os[3], os[4]}, f32);
-  Value init6 =
-      tensor::ExpandShapeOp::create(b, loc, out6Type, init, splitDim1);
-  MLIRContext *ctx = b.getContext();
-  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
-  // n=0 g=1 f=2 od=3 oh=4 ow=5 c=6 kd=7 kh=8 kw=9
-  SmallVector<AffineExpr> xe = {d(0), d(1), d(6)};
-  for (int i = 0; i < 3; ++i)
-    xe.push_back(d(3 + i) * strides[i] + d(7 + i) * dilations[i]);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(10, 0, xe, ctx),
-      AffineMap::get(10, 0, {d(1), d(2), d(6), d(7), d(8), d(9)}, ctx),
-      AffineMap::get(10, 0, {d(0), d(1), d(2), d(3), d(4), d(5)}, ctx)};
-  SmallVector<utils::IteratorType> iters(6, utils::IteratorType::parallel);
-  iters.append(4, utils::IteratorType::reduction);
-  Value conv =
-      linalg::GenericOp::create(
-          b, loc, out6Type, ValueRange{x6, w6}, init6, maps, iters,
-          [](OpBuilder &nb, Location nl, ValueRange a) {
-            Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
-            linalg::YieldOp::create(
-                nb, nl, arith::AddFOp::create(nb, nl, a[2], m).getResult());
-          })
-          .getResult(0);
-  return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
+      b, loc, tensorOf({n, xs[1], p, sd, xs[3], xs[4]}, f32), x,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4}, {5}});
+  Value phaseMajor =
+      linalg::TransposeOp::create(
+          b, loc, x6,
+          tensor::EmptyOp::create(
+              b, loc, ArrayRef<int64_t>{sd, p, n, xs[1], xs[3], xs[4]}, f32),
+          ArrayRef<int64_t>{3, 2, 0, 1, 4, 5})
+          .getResult()[0];
+  Value planes = tensor::CollapseShapeOp::create(
+      b, loc, tensorOf({sd * p * n, xs[1], xs[3], xs[4]}, f32), phaseMajor,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}, {4}, {5}});
+
+  Value acc = biasInit(b, loc, tensorOf({od * n, f, os[3], os[4]}, f32), bias);
+  int64_t strides2[] = {strides[1], strides[2]};
+  int64_t dilations2[] = {dilations[1], dilations[2]};
+  for (int64_t kd = 0; kd < kernelDepth; ++kd) {
+    int64_t first = ((kd * dd) % sd * p + kd * dd / sd) * n;
+    SmallVector<int64_t> offsets = {first, 0, 0, 0},
+                         sizes = {od * n, xs[1], xs[3], xs[4]};
+    Value batch = tensor::ExtractSliceOp::create(
+        b, loc, tensorOf(sizes, f32), planes, ValueRange{}, ValueRange{},
+        ValueRange{}, b.getDenseI64ArrayAttr(offsets),
+        b.getDenseI64ArrayAttr(sizes),
+        b.getDenseI64ArrayAttr(SmallVector<int64_t>(4, 1)));
+    acc = conv2dNamed(b, loc, batch, kernelPlane(b, loc, w, kd), acc, strides2,
+                      dilations2, groups);
+  }
+  Value byDepth = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({od, n, f, os[3], os[4]}, f32), acc,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+  return linalg::TransposeOp::create(b, loc, byDepth,
+                                     tensor::EmptyOp::create(b, loc, os, f32),
+                                     ArrayRef<int64_t>{1, 2, 0, 3, 4})
+      .getResult()[0];
 }
 
 /// Adds a unit H dimension to an N, C, W tensor (1-D convolutions run as
@@ -240,7 +286,7 @@ Value addUnitHeight(OpBuilder &b, Location loc, Value v) {
       ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
-/// A convolution over 1 to 3 spatial dims of an already padded `x`.
+/// A convolution over 1 or 2 spatial dims of an already padded `x`.
 Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                int64_t groups) {
@@ -254,10 +300,8 @@ Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
     return tensor::CollapseShapeOp::create(
         b, loc, outType, out, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
-  case 4:
-    return conv2dNamed(b, loc, x, w, init, strides, dilations, groups);
   default:
-    return conv3dGeneric(b, loc, x, w, init, strides, dilations, groups);
+    return conv2dNamed(b, loc, x, w, init, strides, dilations, groups);
   }
 }
 
@@ -272,6 +316,12 @@ struct ConvLowering : OpConversionPattern<cnn::ConvOp> {
     Value w = adaptor.getWeight();
     if (op.getFlip())
       w = flipKernel(b, loc, w, op.getGroups(), /*transpose=*/false);
+    if (outType.getRank() == 5) {
+      b.replaceOp(op,
+                  conv3d(b, loc, x, w, adaptor.getBias(), outType,
+                         op.getStrides(), op.getDilations(), op.getGroups()));
+      return success();
+    }
     Value init = biasInit(b, loc, outType, adaptor.getBias());
     b.replaceOp(op, convolve(b, loc, x, w, init, op.getStrides(),
                              op.getDilations(), op.getGroups()));

@@ -282,3 +282,35 @@ func.func @resample(%x: tensor<1x2x4x4xf32>, %y: tensor<1x8x4x4xf32>) -> (tensor
   %1 = cnn.pixel_shuffle %y upscale_factor 2 : tensor<1x8x4x4xf32> -> tensor<1x2x8x8xf32>
   return %0, %1 : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
 }
+
+// -----
+
+// A 3-D convolution is a chain of 2-D ones, one per kernel plane, over a
+// batch of depth planes: D = 5 padded to 6 = 3 x stride 2, reordered so
+// that depth j * 2 + p of image n is batch row (p * 3 + j) * 2 + n. Kernel
+// plane kd reads its OD x N = 4 rows from (kd % 2 * 3 + kd / 2) * 2 on:
+// rows 0, 6 and 2.
+// CHECK-LABEL: func.func @conv3d
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x5x4x4xf32>, %[[W:.*]]: tensor<4x3x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 0, 0, 0] high[0, 0, 1, 0, 0]
+// CHECK: %[[X6:.*]] = tensor.expand_shape %[[P]] {{\[}}[0], [1], [2, 3], [4], [5]] output_shape [2, 3, 3, 2, 4, 4]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X6]] : tensor<2x3x3x2x4x4xf32>) outs(%{{.*}} : tensor<2x3x2x3x4x4xf32>) permutation = [3, 2, 0, 1, 4, 5]
+// CHECK: %[[PLANES:.*]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1, 2], [3], [4], [5]] : tensor<2x3x2x3x4x4xf32> into tensor<12x3x4x4xf32>
+// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[B]] : tensor<4xf32>) outs(%{{.*}} : tensor<4x4x2x2xf32>) dimensions = [0, 2, 3]
+// CHECK: %[[X0:.*]] = tensor.extract_slice %[[PLANES]][0, 0, 0, 0] [4, 3, 4, 4] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0, 0] [4, 3, 1, 3, 3] [1, 1, 1, 1, 1] : tensor<4x3x3x3x3xf32> to tensor<4x3x3x3xf32>
+// CHECK: %[[C0:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[X0]], %[[W0]] : {{.*}}) outs(%[[INIT]] : tensor<4x4x2x2xf32>)
+// CHECK: %[[X1:.*]] = tensor.extract_slice %[[PLANES]][6, 0, 0, 0] [4, 3, 4, 4]
+// CHECK: %[[W1:.*]] = tensor.extract_slice %[[W]][0, 0, 1, 0, 0]
+// CHECK: %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[C0]] : tensor<4x4x2x2xf32>)
+// CHECK: %[[X2:.*]] = tensor.extract_slice %[[PLANES]][2, 0, 0, 0] [4, 3, 4, 4]
+// CHECK: %[[W2:.*]] = tensor.extract_slice %[[W]][0, 0, 2, 0, 0]
+// CHECK: %[[C2:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X2]], %[[W2]] : {{.*}}) outs(%[[C1]] : tensor<4x4x2x2xf32>)
+// CHECK: %[[OUT:.*]] = tensor.expand_shape %[[C2]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 2, 4, 2, 2]
+// CHECK: %[[R:.*]] = linalg.transpose ins(%[[OUT]] : tensor<2x2x4x2x2xf32>) outs(%{{.*}} : tensor<2x4x2x2x2xf32>) permutation = [1, 2, 0, 3, 4]
+// CHECK: return %[[R]]
+func.func @conv3d(%x: tensor<2x3x5x4x4xf32>, %w: tensor<4x3x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<2x4x2x2x2xf32> {
+  %0 = cnn.conv %x, %w, %b strides [2, 1, 1] dilations [1, 1, 1] pad [0, 0, 0, 0, 0, 0] groups 1
+         : (tensor<2x3x5x4x4xf32>, tensor<4x3x3x3x3xf32>, tensor<4xf32>) -> tensor<2x4x2x2x2xf32>
+  return %0 : tensor<2x4x2x2x2xf32>
+}

@@ -160,6 +160,19 @@ def main():
          {"weight": (4, 2, 2, 3, 1)},
          lambda x, w: ref.conv3d(x, w["weight"], None, (1, 2, 3), (0, 1, 0, 1, 0, 2), (2, 1, 1), 2)),
     ], r)
+    # Large enough for the vectorized 2-D schedules the depth planes get
+    # (channels in lanes for 32 filters), two images, depth strides whose
+    # planes come from both phases of the reordered input.
+    run(checker, (2, 16, 7, 9, 10), [
+        ("v3", "relu(conv3d(x, out=32, kernel=3, stride=[2, 1, 1], pad=1))",
+         {"weight": (32, 16, 3, 3, 3), "bias": (32,)},
+         lambda x, w: np.maximum(ref.conv3d(x, w["weight"], w["bias"], (2, 1, 1), (1,) * 6), 0)),
+        ("v4", "conv3d(x, out=16, kernel=[3, 3, 2], stride=[3, 2, 1], dilation=[2, 1, 2], pad=[2, 0, 1, 2, 1, 0], bias=false)",
+         {"weight": (16, 16, 3, 3, 2)},
+         lambda x, w: ref.conv3d(x, w["weight"], None, (3, 2, 1), (2, 0, 1, 2, 1, 0), (2, 1, 2))),
+        ("v5", "conv3d(x, out=8, kernel=1, stride=2)", {"weight": (8, 16, 1, 1, 1), "bias": (8,)},
+         lambda x, w: ref.conv3d(x, w["weight"], w["bias"], (2, 2, 2))),
+    ], r)
     checker.finish()
 
 
