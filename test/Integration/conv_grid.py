@@ -100,6 +100,15 @@ GRID = [
         "out=40, kernel=1",
         "out=16, kernel=1, bias=false",
     ]),
+    # Grouped: up to 8 groups, one dense convolution per group (here 32 or
+    # 16 filters each, channels in lanes, or 8 filters of pixels in lanes);
+    # beyond, the named grouped op.
+    ([2, 64, 9, 11], [
+        "out=64, kernel=3, pad=1, groups=2",
+        "out=128, kernel=3, stride=2, pad=1, groups=4, bias=false",
+        "out=64, kernel=1, groups=8",
+        "out=32, kernel=3, pad=1, groups=16",
+    ]),
     # Kernels too large for half of L2 in one cache block: each block's
     # filters are packed together (a blocked constant), channels in lanes,
     # output channels broadcast, and a 7x7 kernel's chain of rows.
@@ -231,6 +240,12 @@ def main():
                         ((3, 8, 20, 20), "out=16, kernel=3, pad=1"),
                         ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
         on_threads(checker, r, shape, text, (1, 2, 3))
+    # Grouped, one dense convolution per group, each shared by the
+    # threads, of a model input and of a computed tensor.
+    for shape, text, of_relu in [
+            ((1, 64, 30, 30), "out=64, kernel=3, pad=1, groups=4", False),
+            ((1, 48, 17, 20), "out=96, kernel=3, stride=2, groups=3", True)]:
+        on_threads(checker, r, shape, text, (1, 2, 3), of_relu=of_relu)
     # Depthwise over a computed tensor (a ReLU's, padded in place): the
     # taps read the ReLU's output, the padding folded into the reads, by
     # whole planes or (rows of 400) bands of rows; strided, and at unit
