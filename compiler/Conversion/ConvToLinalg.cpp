@@ -3,9 +3,8 @@
 // Every convolution ends in a 2-D linalg named op where one exists (so the
 // later tiling and im2col passes see it): 1-D convolutions as 2-D ones of
 // height 1, transposed convolutions as ordinary ones over the input with
-// zeros inserted, grouped ones of a few groups as one dense convolution per
-// group. 3-D convolutions are chains of 2-D ones over batches of depth
-// planes.
+// zeros inserted. 3-D convolutions are chains of 2-D ones over batches of
+// depth planes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -141,16 +140,8 @@ Value flipKernel(OpBuilder &b, Location loc, Value w, int64_t groups,
   return tensor::CollapseShapeOp::create(b, loc, tensorOf(out, f32), t, first);
 }
 
-/// The most groups a grouped convolution is split into, one dense
-/// convolution each: each is scheduled and compiled on its own, so the
-/// code grows with the groups (4 groups of 16 channels on 56 x 56: 14.9 ->
-/// 0.42 ms, compiled in 1.7 s; 32 groups of 4 channels compiled in 24 s
-/// and ran no faster than the loops of the named op, 0.74 ms).
-constexpr int64_t kMaxGroupsApart = 8;
-
 /// A 2-D convolution of an already padded NCHW `x` accumulated onto `init`
-/// with the linalg named op that fits the grouping; a grouped one of at
-/// most kMaxGroupsApart groups as that many dense ones.
+/// with the linalg named op that fits the grouping.
 Value conv2dNamed(OpBuilder &b, Location loc, Value x, Value w, Value init,
                   ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                   int64_t g) {
@@ -177,76 +168,21 @@ Value conv2dNamed(OpBuilder &b, Location loc, Value x, Value w, Value init,
                stridesAttr, dilationsAttr)
         .getResult(0);
   }
-  if (g > kMaxGroupsApart) {
-    // NCHW -> NGCHW, FCHW -> GFCHW, NFHW -> NGFHW.
-    SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}};
-    SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}};
-    Value x5 = tensor::ExpandShapeOp::create(
-        b, loc, tensorOf({xs[0], g, c / g, xs[2], xs[3]}, f32), x, splitDim1);
-    Value w5 = tensor::ExpandShapeOp::create(
-        b, loc, tensorOf({g, f / g, ws[1], ws[2], ws[3]}, f32), w, splitDim0);
-    auto out5Type = tensorOf({os[0], g, f / g, os[2], os[3]}, f32);
-    Value init5 =
-        tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
-    Value conv = linalg::Conv2DNgchwGfchwOp::create(
-                     b, loc, TypeRange{out5Type}, ValueRange{x5, w5},
-                     ValueRange{init5}, stridesAttr, dilationsAttr)
-                     .getResult(0);
-    return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
-  }
-  // Grouped: one dense convolution per group, on its slices of the input,
-  // kernel and output (so that each gets the dense schedules).
-  Attribute constant;
-  std::vector<float> storage;
-  std::optional<ArrayRef<float>> wValues;
-  if (matchPattern(w, m_Constant(&constant)))
-    wValues = cnn::f32Elements(constant, storage);
-  int64_t cg = c / g, fg = f / g;
-  auto groupSlice = [&](Value v, int64_t channels, int64_t group) {
-    auto type = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> offsets = {0, group * channels, 0, 0};
-    SmallVector<int64_t> sizes(type.getShape());
-    sizes[1] = channels;
-    return tensor::ExtractSliceOp::create(
-        b, loc, tensorOf(sizes, f32), v, ValueRange{}, ValueRange{},
-        ValueRange{}, b.getDenseI64ArrayAttr(offsets),
-        b.getDenseI64ArrayAttr(sizes),
-        b.getDenseI64ArrayAttr(SmallVector<int64_t>(4, 1)));
-  };
-  auto groupKernel = [&](int64_t group) -> Value {
-    if (!wValues) {
-      SmallVector<int64_t> offsets = {group * fg, 0, 0, 0};
-      SmallVector<int64_t> sizes = {fg, ws[1], ws[2], ws[3]};
-      return tensor::ExtractSliceOp::create(
-          b, loc, tensorOf(sizes, f32), w, ValueRange{}, ValueRange{},
-          ValueRange{}, b.getDenseI64ArrayAttr(offsets),
-          b.getDenseI64ArrayAttr(sizes),
-          b.getDenseI64ArrayAttr(SmallVector<int64_t>(4, 1)));
-    }
-    int64_t size = fg * ws[1] * ws[2] * ws[3];
-    ArrayRef<float> rows = wValues->slice(group * size, size);
-    return arith::ConstantOp::create(
-        b, loc,
-        cnn::makeF32Constant(tensorOf({fg, ws[1], ws[2], ws[3]}, f32),
-                             std::vector<float>(rows.begin(), rows.end()),
-                             cnn::blobKey(constant)));
-  };
-  Value out = init;
-  for (int64_t group = 0; group < g; ++group) {
-    Value conv =
-        linalg::Conv2DNchwFchwOp::create(
-            b, loc, TypeRange{tensorOf({os[0], fg, os[2], os[3]}, f32)},
-            ValueRange{groupSlice(x, cg, group), groupKernel(group)},
-            ValueRange{groupSlice(init, fg, group)}, stridesAttr, dilationsAttr)
-            .getResult(0);
-    SmallVector<int64_t> offsets = {0, group * fg, 0, 0};
-    SmallVector<int64_t> sizes = {os[0], fg, os[2], os[3]};
-    out = tensor::InsertSliceOp::create(
-        b, loc, conv, out, ValueRange{}, ValueRange{}, ValueRange{},
-        b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(sizes),
-        b.getDenseI64ArrayAttr(SmallVector<int64_t>(4, 1)));
-  }
-  return out;
+  // Grouped: NCHW -> NGCHW, FCHW -> GFCHW, NFHW -> NGFHW.
+  SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}};
+  SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}};
+  Value x5 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({xs[0], g, c / g, xs[2], xs[3]}, f32), x, splitDim1);
+  Value w5 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({g, f / g, ws[1], ws[2], ws[3]}, f32), w, splitDim0);
+  auto out5Type = tensorOf({os[0], g, f / g, os[2], os[3]}, f32);
+  Value init5 =
+      tensor::ExpandShapeOp::create(b, loc, out5Type, init, splitDim1);
+  Value conv = linalg::Conv2DNgchwGfchwOp::create(
+                   b, loc, TypeRange{out5Type}, ValueRange{x5, w5},
+                   ValueRange{init5}, stridesAttr, dilationsAttr)
+                   .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, conv, splitDim1);
 }
 
 /// Plane `kd` of a [F, C, KD, KH, KW] kernel, [F, C, KH, KW]: computed

@@ -24,6 +24,7 @@ void convc::setConvKind(mlir::Operation *op, ConvKind kind) {
   mlir::Builder b(op->getContext());
   op->setAttr(kConvAttr,
               b.getStringAttr(kind == ConvKind::Dense       ? "dense"
+                              : kind == ConvKind::Grouped   ? "grouped"
                               : kind == ConvKind::Depthwise ? "depthwise"
                                                             : "pool"));
 }
@@ -34,6 +35,8 @@ std::optional<ConvKind> convc::getConvKind(mlir::Operation *op) {
     return std::nullopt;
   if (attr.getValue() == "dense")
     return ConvKind::Dense;
+  if (attr.getValue() == "grouped")
+    return ConvKind::Grouped;
   return attr.getValue() == "depthwise" ? ConvKind::Depthwise : ConvKind::Pool;
 }
 

@@ -28,10 +28,12 @@ namespace convc {
 /// to run on all threads: a fork and join cost microseconds.
 inline constexpr int64_t kParallelBytes = 256 * 1024;
 
-/// The two tap-sum convolutions: dense, iterating (n, c, f, oh, ow), and
-/// depthwise, iterating (n, c, oh, ow).
+/// The tap-sum convolutions: dense, iterating (n, c, f, oh, ow), grouped,
+/// the same with the groups of one image as n, and depthwise, iterating
+/// (n, c, oh, ow).
 enum class ConvKind {
   Dense,     // (n, c, f, oh, ow): sum over taps and input channels
+  Grouped,   // as Dense, n a group: its weights are [n, c, f] per tap
   Depthwise, // (n, c, oh, ow): sum over taps, one weight per channel and tap
   Pool,      // (n, c, oh, ow): max or sum over the window's taps, no weights
 };

@@ -129,39 +129,61 @@ LogicalResult rewriteAsTapWindow(RewriterBase &rewriter, linalg::LinalgOp pool,
   return success();
 }
 
-/// The dense kernel [F, C, KH, KW] packed as [C, KH, KW, F]: at each input
-/// channel the micro-kernel reads, for every tap, the weights of a block of
-/// consecutive output channels, and they are then contiguous. Constant
-/// kernels (the usual case) are packed at compile time.
-Value packDenseKernel(OpBuilder &b, Location loc, Value w) {
+/// The dense kernel [F, C, KH, KW] packed as [C, KH, KW, F], or, of `groups`
+/// groups of F' = F / groups filters, as [groups, C, KH, KW, F']: at each
+/// input channel the micro-kernel reads, for every tap, the weights of a
+/// block of consecutive output channels, and they are then contiguous.
+/// Constant kernels (the usual case) are packed at compile time.
+Value packDenseKernel(OpBuilder &b, Location loc, Value w, int64_t groups) {
   auto type = cast<RankedTensorType>(w.getType());
   ArrayRef<int64_t> s = type.getShape();
-  int64_t f = s[0], c = s[1], kh = s[2], kw = s[3];
-  auto packedType =
-      RankedTensorType::get({c, kh, kw, f}, type.getElementType());
+  int64_t f = s[0] / groups, c = s[1], kh = s[2], kw = s[3];
+  SmallVector<int64_t> packedShape = {c, kh, kw, f};
+  if (groups > 1)
+    packedShape.insert(packedShape.begin(), groups);
+  auto packedType = RankedTensorType::get(packedShape, type.getElementType());
   Attribute attr;
   std::vector<float> storage;
   std::optional<ArrayRef<float>> in;
   if (matchPattern(w, m_Constant(&attr)) &&
       (in = cnn::f32Elements(attr, storage))) {
     std::vector<float> out(in->size());
-    for (int64_t fi = 0; fi < f; ++fi)
-      for (int64_t ci = 0; ci < c; ++ci)
-        for (int64_t k = 0; k < kh * kw; ++k)
-          out[(ci * kh * kw + k) * f + fi] = (*in)[(fi * c + ci) * kh * kw + k];
+    int64_t groupSize = f * c * kh * kw;
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t fi = 0; fi < f; ++fi)
+        for (int64_t ci = 0; ci < c; ++ci)
+          for (int64_t k = 0; k < kh * kw; ++k)
+            out[g * groupSize + (ci * kh * kw + k) * f + fi] =
+                (*in)[g * groupSize + (fi * c + ci) * kh * kw + k];
     return arith::ConstantOp::create(
         b, loc,
         cnn::makeF32Constant(packedType, std::move(out), cnn::blobKey(attr)));
   }
-  Value init = tensor::EmptyOp::create(b, loc, packedType.getShape(),
-                                       type.getElementType());
-  return linalg::TransposeOp::create(b, loc, w, init,
-                                     ArrayRef<int64_t>{1, 2, 3, 0})
+  Value init =
+      tensor::EmptyOp::create(b, loc, packedShape, type.getElementType());
+  if (groups == 1)
+    return linalg::TransposeOp::create(b, loc, w, init,
+                                       ArrayRef<int64_t>{1, 2, 3, 0})
+        .getResult()[0];
+  Value w5 = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({groups, f, c, kh, kw}, type.getElementType()), w,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+  return linalg::TransposeOp::create(b, loc, w5, init,
+                                     ArrayRef<int64_t>{0, 2, 3, 4, 1})
       .getResult()[0];
 }
 
+/// The most images of a grouped convolution rewritten, one tap-sum each:
+/// each is scheduled and compiled on its own. (A 3-D convolution's batch
+/// is its output depth planes times its images.) More keep linalg's
+/// grouped op, run as plain loops.
+constexpr int64_t kMaxGroupedImages = 8;
+
 /// Rewrites `conv` (dense: linalg.conv_2d_nchw_fchw; depthwise:
-/// linalg.depthwise_conv_2d_nchw_chw) as a tap-sum generic, or, for a dense
+/// linalg.depthwise_conv_2d_nchw_chw; grouped: linalg.conv_2d_ngchw_gfchw,
+/// of each of at most kMaxGroupedImages images apart, its groups taking the
+/// place of the images) as a tap-sum generic, or, for a dense or grouped
 /// kernel of more than `maxTaps` taps, a chain of them, one per kernel row,
 /// each accumulating onto the one before.
 LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
@@ -172,24 +194,75 @@ LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
   Value init = conv.getDpsInits()[0];
   auto outType = cast<RankedTensorType>(init.getType());
   if (!outType.hasStaticShape() ||
-      !cast<RankedTensorType>(x.getType()).hasStaticShape())
+      !cast<RankedTensorType>(x.getType()).hasStaticShape() ||
+      !cast<RankedTensorType>(w.getType()).hasStaticShape())
     return failure();
-  ArrayRef<int64_t> os = outType.getShape();
-  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
-  int64_t n = os[0], f = os[1], oh = os[2], ow = os[3];
-  bool dense = kind == ConvKind::Dense;
-  int64_t c = dense ? ws[1] : f, kh = ws[dense ? 2 : 1], kw = ws[dense ? 3 : 2];
-
   MLIRContext *ctx = rewriter.getContext();
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(conv);
+  bool grouped = kind == ConvKind::Grouped;
+  int64_t groups = 1;
+  if (grouped && outType.getDimSize(0) > kMaxGroupedImages)
+    return failure();
+  if (grouped && outType.getDimSize(0) > 1) {
+    // One grouped convolution per image (each then rewritten as below).
+    Value out = init;
+    auto conv5 = cast<linalg::Conv2DNgchwGfchwOp>(conv.getOperation());
+    for (int64_t image = 0; image < outType.getDimSize(0); ++image) {
+      auto imageOf = [&](Value v) {
+        auto type = cast<RankedTensorType>(v.getType());
+        SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
+        offsets[0] = image;
+        sizes[0] = 1;
+        return slice(rewriter, loc, v, offsets, sizes,
+                     SmallVector<int64_t>(type.getRank(), 1), sizes);
+      };
+      Value one = imageOf(init);
+      Value result = linalg::Conv2DNgchwGfchwOp::create(
+                         rewriter, loc, TypeRange{one.getType()},
+                         ValueRange{imageOf(x), w}, ValueRange{one},
+                         conv5.getStrides(), conv5.getDilations())
+                         .getResult(0);
+      SmallVector<int64_t> offsets(5, 0), sizes(outType.getShape());
+      offsets[0] = image;
+      sizes[0] = 1;
+      out = tensor::InsertSliceOp::create(
+          rewriter, loc, result, out, ValueRange{}, ValueRange{}, ValueRange{},
+          rewriter.getDenseI64ArrayAttr(offsets),
+          rewriter.getDenseI64ArrayAttr(sizes),
+          rewriter.getDenseI64ArrayAttr(SmallVector<int64_t>(5, 1)));
+    }
+    rewriter.replaceOp(conv, out);
+    return success();
+  }
+  if (grouped) {
+    // [1, G, C', H, W] -> [G, C', H, W]; [G, F', C', KH, KW] -> [G F', C',
+    // KH, KW]; [1, G, F', OH, OW] -> [G, F', OH, OW].
+    groups = outType.getDimSize(1);
+    SmallVector<ReassociationIndices> first = {{0, 1}, {2}, {3}, {4}};
+    x = tensor::CollapseShapeOp::create(rewriter, loc, x, first);
+    init = tensor::CollapseShapeOp::create(rewriter, loc, init, first);
+    // (The kernel is usually an expansion of a [G F', ...] constant.)
+    auto expanded = w.getDefiningOp<tensor::ExpandShapeOp>();
+    w = expanded && expanded.getReassociationIndices() == first
+            ? expanded.getSrc()
+            : tensor::CollapseShapeOp::create(rewriter, loc, w, first)
+                  .getResult();
+    outType = cast<RankedTensorType>(init.getType());
+  }
+  ArrayRef<int64_t> os = outType.getShape();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
+  int64_t n = os[0], f = os[1], oh = os[2], ow = os[3];
+  bool dense = kind != ConvKind::Depthwise;
+  int64_t c = dense ? ws[1] : f, kh = ws[dense ? 2 : 1], kw = ws[dense ? 3 : 2];
   // Dense dims (n, c, f, oh, ow); depthwise dims (n, c, oh, ow). The
   // output's W comes last so that it is the vectors' lane dimension.
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   AffineMap xMap, wMap, outMap;
   if (dense) {
     xMap = AffineMap::get(5, 0, {d(0), d(1), d(3), d(4)}, ctx);
-    wMap = AffineMap::get(5, 0, {d(1), d(2)}, ctx);
+    wMap = grouped ? AffineMap::get(5, 0, {d(0), d(1), d(2)}, ctx)
+                   : AffineMap::get(5, 0, {d(1), d(2)}, ctx);
     outMap = AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx);
   } else {
     xMap = AffineMap::getMultiDimIdentityMap(4, ctx);
@@ -198,7 +271,7 @@ LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
   }
 
   if (dense)
-    w = packDenseKernel(rewriter, loc, w);
+    w = packDenseKernel(rewriter, loc, w, groups);
   SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
   if (dense)
     iters.insert(iters.begin() + 1, utils::IteratorType::reduction);
@@ -211,7 +284,11 @@ LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
         operands.push_back(slice(
             rewriter, loc, x, {0, 0, i * dilations[0], j * dilations[1]},
             {n, c, oh, ow}, {1, 1, strides[0], strides[1]}, {n, c, oh, ow}));
-        if (dense)
+        if (grouped)
+          operands.push_back(slice(rewriter, loc, w, {0, 0, i, j, 0},
+                                   {n, c, 1, 1, f}, {1, 1, 1, 1, 1},
+                                   {n, c, f}));
+        else if (dense)
           operands.push_back(slice(rewriter, loc, w, {0, i, j, 0}, {c, 1, 1, f},
                                    {1, 1, 1, 1}, {c, f}));
         else
@@ -238,6 +315,10 @@ LogicalResult rewriteAsTapSum(RewriterBase &rewriter, linalg::LinalgOp conv,
   } else {
     result = rows(0, kh, init);
   }
+  if (grouped)
+    result = tensor::ExpandShapeOp::create(
+        rewriter, loc, conv->getResult(0).getType(), result,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
   rewriter.replaceOp(conv, result);
   return success();
 }
@@ -277,6 +358,7 @@ struct ImplicitGemmPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<TapSum<linalg::Conv2DNchwFchwOp, ConvKind::Dense>,
+                 TapSum<linalg::Conv2DNgchwGfchwOp, ConvKind::Grouped>,
                  TapSum<linalg::DepthwiseConv2DNchwChwOp, ConvKind::Depthwise>>(
         &getContext(), maxTapsPerOp);
     patterns.add<TapWindow<linalg::PoolingNchwMaxOp, arith::MaximumFOp>,

@@ -131,6 +131,9 @@ bool continuesInChain(linalg::GenericOp conv) {
 
 /// The shape the cost model sees (of the whole chain that ends in `conv`).
 ConvShape convShape(linalg::GenericOp conv, ConvKind kind) {
+  // A grouped convolution is a dense one over a batch of groups.
+  if (kind == ConvKind::Grouped)
+    kind = ConvKind::Dense;
   SmallVector<int64_t> r = conv.getStaticLoopRanges();
   // Dense (n, c, f, oh, ow) or depthwise (n, c, oh, ow).
   ConvShape s = kind == ConvKind::Dense
@@ -162,10 +165,11 @@ SmallVector<OpFoldResult> foldResults(OpBuilder &b, ArrayRef<int64_t> v) {
 }
 
 /// Tile sizes over (n, ch, oh, ow) as sizes over `root`'s loops: a dense
-/// convolution has its reduction loop second.
+/// or grouped convolution has its reduction loop second.
 SmallVector<int64_t> loopTileSizes(Operation *root, ArrayRef<int64_t> sizes) {
   SmallVector<int64_t> loops(sizes);
-  if (getConvKind(root) == ConvKind::Dense)
+  std::optional<ConvKind> kind = getConvKind(root);
+  if (kind == ConvKind::Dense || kind == ConvKind::Grouped)
     loops.insert(loops.begin() + 1, 0);
   return loops;
 }
@@ -1323,6 +1327,41 @@ void packWeightsForBlock(RewriterBase &rewriter,
   }
 }
 
+/// Makes the grouped convolutions among a cache block's ops (one group
+/// each) dense: each tap's weights [1, c, f] of the block's group become
+/// [c, f], read through (c, f).
+void ungroupBlock(RewriterBase &rewriter, ArrayRef<Operation *> blockOps) {
+  for (Operation *op : blockOps) {
+    auto conv = dyn_cast<linalg::GenericOp>(op);
+    if (!conv || getConvKind(conv) != ConvKind::Grouped)
+      continue;
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = conv.getIndexingMapsArray();
+    rewriter.setInsertionPoint(conv);
+    for (OpOperand *in : conv.getDpsInputOperands()) {
+      AffineMap &map = maps[in->getOperandNumber()];
+      auto slice = in->get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (map.getNumResults() != 3 || !slice)
+        continue;
+      auto type = cast<RankedTensorType>(slice.getType());
+      assert(type.getDimSize(0) == 1 && "a block holds one group");
+      Value weights = tensor::ExtractSliceOp::create(
+          rewriter, conv.getLoc(),
+          RankedTensorType::get(type.getShape().drop_front(),
+                                type.getElementType()),
+          slice.getSource(), slice.getMixedOffsets(), slice.getMixedSizes(),
+          slice.getMixedStrides());
+      rewriter.modifyOpInPlace(conv, [&] { in->set(weights); });
+      map = AffineMap::get(
+          5, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+    }
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      setConvKind(conv, ConvKind::Dense);
+    });
+  }
+}
+
 /// Schedules one tap-sum convolution and its epilogue; returns the ops of
 /// the innermost tile, to be vectorized.
 FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
@@ -1352,6 +1391,10 @@ FailureOr<SmallVector<Operation *>> scheduleConv(RewriterBase &rewriter,
   if (failed(block))
     return failure();
   // The untiled ops are dead now; the final clean-up erases them.
+  if (kind == ConvKind::Grouped) {
+    ungroupBlock(rewriter, *block);
+    kind = ConvKind::Dense;
+  }
   if (machine.gpu) {
     FailureOr<SmallVector<Operation *>> staged =
         stageBlock(rewriter, *block, tiles, kind, machine);

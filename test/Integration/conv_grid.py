@@ -100,14 +100,20 @@ GRID = [
         "out=40, kernel=1",
         "out=16, kernel=1, bias=false",
     ]),
-    # Grouped: up to 8 groups, one dense convolution per group (here 32 or
-    # 16 filters each, channels in lanes, or 8 filters of pixels in lanes);
-    # beyond, the named grouped op.
-    ([2, 64, 9, 11], [
+    # Grouped: the groups of an image are the batch of one dense schedule,
+    # each cache block one group's (32 filters each: channels in lanes;
+    # 8 or 2: pixels in lanes; a 7x7 kernel's chain of rows); two images
+    # are two such convolutions.
+    ([1, 64, 9, 11], [
         "out=64, kernel=3, pad=1, groups=2",
         "out=128, kernel=3, stride=2, pad=1, groups=4, bias=false",
         "out=64, kernel=1, groups=8",
         "out=32, kernel=3, pad=1, groups=16",
+        "out=64, kernel=7, pad=3, groups=32",
+    ]),
+    ([2, 64, 9, 11], [
+        "out=64, kernel=3, pad=1, groups=2",
+        "out=32, kernel=[3, 5], dilation=[2, 1], pad=[2, 2], groups=16",
     ]),
     # Kernels too large for half of L2 in one cache block: each block's
     # filters are packed together (a blocked constant), channels in lanes,
@@ -240,8 +246,8 @@ def main():
                         ((3, 8, 20, 20), "out=16, kernel=3, pad=1"),
                         ((2, 3, 61, 45), "out=64, kernel=7, stride=2, pad=3")]:
         on_threads(checker, r, shape, text, (1, 2, 3))
-    # Grouped, one dense convolution per group, each shared by the
-    # threads, of a model input and of a computed tensor.
+    # Grouped, the groups shared by the threads, of a model input and of a
+    # computed tensor.
     for shape, text, of_relu in [
             ((1, 64, 30, 30), "out=64, kernel=3, pad=1, groups=4", False),
             ((1, 48, 17, 20), "out=96, kernel=3, stride=2, groups=3", True)]:

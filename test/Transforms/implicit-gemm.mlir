@@ -59,10 +59,13 @@ func.func @depthwise(%x: tensor<1x5x4x4xf32>, %w: tensor<5x2x2xf32>, %init: tens
 
 // -----
 
-// Grouped convolutions keep their named op.
-// CHECK-LABEL: func.func @grouped
-// CHECK: linalg.conv_2d_ngchw_gfchw
-func.func @grouped(%x: tensor<1x2x2x4x4xf32>, %w: tensor<2x3x2x3x3xf32>, %init: tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32> {
+// A grouped kernel that is not a constant is packed at run time, as
+// [G, C', KH, KW, F'].
+// CHECK-LABEL: func.func @grouped_runtime_kernel
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x2x3x3xf32>) outs(%{{.*}} : tensor<2x2x3x3x3xf32>) permutation = [0, 2, 3, 4, 1]
+// CHECK: linalg.generic {{.*}}convc.conv = "grouped"
+// CHECK-NOT: linalg.conv_2d_ngchw_gfchw
+func.func @grouped_runtime_kernel(%x: tensor<1x2x2x4x4xf32>, %w: tensor<2x3x2x3x3xf32>, %init: tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32> {
   %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%x, %w : tensor<1x2x2x4x4xf32>, tensor<2x3x2x3x3xf32>) outs(%init : tensor<1x2x3x2x2xf32>) -> tensor<1x2x3x2x2xf32>
   return %r : tensor<1x2x3x2x2xf32>
@@ -112,4 +115,51 @@ func.func @sum_pool(%x: tensor<1x3x4x4xf32>, %init: tensor<1x3x2x2xf32>) -> tens
       ins(%x, %window : tensor<1x3x4x4xf32>, tensor<2x2xf32>)
       outs(%init : tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
   return %r : tensor<1x3x2x2xf32>
+}
+
+// -----
+
+// A grouped convolution of one image: its 2 groups are the batch of one
+// tap-sum, whose weights are indexed by the group as well, (n, c, f). The
+// kernel [G F', C', KH, KW] = [2 x 2, 1, 1, 2], w[f, 0, 0, kw] = 10f + kw,
+// is packed as [G, C', KH, KW, F'] at compile time.
+// CHECK-LABEL: func.func @grouped
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x1x3xf32>, %[[INIT:.*]]: tensor<1x4x1x2xf32>)
+// CHECK-DAG: %[[P:.*]] = arith.constant dense<{{\[\[\[\[\[}}0.000000e+00, 1.000000e+01], [1.000000e+00, 1.100000e+01]]]], {{\[\[\[\[}}2.000000e+01, 3.000000e+01], [2.100000e+01, 3.100000e+01]]]]]> : tensor<2x1x1x2x2xf32>
+// CHECK-DAG: %[[XG:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] : tensor<1x2x1x1x3xf32> into tensor<2x1x1x3xf32>
+// CHECK-DAG: %[[IG:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] : tensor<1x2x2x1x2xf32> into tensor<2x2x1x2xf32>
+// CHECK-DAG: %[[X0:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [2, 1, 1, 2] [1, 1, 1, 1]
+// CHECK-DAG: %[[W0:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0, 0] [2, 1, 1, 1, 2] [1, 1, 1, 1, 1] : tensor<2x1x1x2x2xf32> to tensor<2x1x2xf32>
+// CHECK-DAG: %[[X1:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 1] [2, 1, 1, 2] [1, 1, 1, 1]
+// CHECK-DAG: %[[W1:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 1, 0] [2, 1, 1, 1, 2] [1, 1, 1, 1, 1] : tensor<2x1x1x2x2xf32> to tensor<2x1x2xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[XMAP:.*]], #[[WMAP:.*]], #[[XMAP]], #[[WMAP]], #[[OMAP:.*]]], iterator_types = ["parallel", "reduction", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X0]], %[[W0]], %[[X1]], %[[W1]] :
+// CHECK-SAME: outs(%[[IG]] : tensor<2x2x1x2xf32>)
+// CHECK-SAME: convc.conv = "grouped"
+// CHECK: tensor.expand_shape %[[G]] {{\[}}[0, 1], [2], [3], [4]] output_shape [1, 2, 2, 1, 2] : tensor<2x2x1x2xf32> into tensor<1x2x2x1x2xf32>
+#wg = dense<[[[[0.0, 1.0]]], [[[10.0, 11.0]]], [[[20.0, 21.0]]], [[[30.0, 31.0]]]]> : tensor<4x1x1x2xf32>
+func.func @grouped(%x: tensor<1x2x1x3xf32>, %init: tensor<1x4x1x2xf32>) -> tensor<1x4x1x2xf32> {
+  %w = arith.constant #wg
+  %x5 = tensor.expand_shape %x [[0], [1, 2], [3], [4]] output_shape [1, 2, 1, 1, 3] : tensor<1x2x1x3xf32> into tensor<1x2x1x1x3xf32>
+  %w5 = tensor.expand_shape %w [[0, 1], [2], [3], [4]] output_shape [2, 2, 1, 1, 2] : tensor<4x1x1x2xf32> into tensor<2x2x1x1x2xf32>
+  %i5 = tensor.expand_shape %init [[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 1, 2] : tensor<1x4x1x2xf32> into tensor<1x2x2x1x2xf32>
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x5, %w5 : tensor<1x2x1x1x3xf32>, tensor<2x2x1x1x2xf32>) outs(%i5 : tensor<1x2x2x1x2xf32>) -> tensor<1x2x2x1x2xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2], [3], [4]] : tensor<1x2x2x1x2xf32> into tensor<1x4x1x2xf32>
+  return %c : tensor<1x4x1x2xf32>
+}
+// CHECK-DAG: #[[XMAP]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+// CHECK-DAG: #[[WMAP]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+// CHECK-DAG: #[[OMAP]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d3, d4)>
+
+// -----
+
+// Two images: a grouped convolution of each.
+// CHECK-LABEL: func.func @grouped_batch
+// CHECK-COUNT-2: convc.conv = "grouped"
+// CHECK-NOT: linalg.conv_2d_ngchw_gfchw
+func.func @grouped_batch(%x: tensor<2x2x2x4x4xf32>, %w: tensor<2x3x2x3x3xf32>, %init: tensor<2x2x3x2x2xf32>) -> tensor<2x2x3x2x2xf32> {
+  %r = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<2x2x2x4x4xf32>, tensor<2x3x2x3x3xf32>) outs(%init : tensor<2x2x3x2x2xf32>) -> tensor<2x2x3x2x2xf32>
+  return %r : tensor<2x2x3x2x2xf32>
 }
