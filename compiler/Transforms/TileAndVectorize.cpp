@@ -31,6 +31,10 @@
 // its way out). Each tap is one FMA into the accumulators, which stay in
 // registers across the reduction loop.
 //
+// A grouped convolution's tap-sum runs over a batch of the groups of one
+// image, each with its own weights: a cache block is one group's, and
+// there the convolution becomes a dense one (ungroupBlock).
+//
 // The epilogue is the convolution's bias (the broadcast it accumulates
 // onto) and the chain of element-wise ops that consume only its result
 // (activations, a residual add): they are fused into both tile levels, so
