@@ -172,6 +172,11 @@ def main():
          lambda x, w: ref.conv3d(x, w["weight"], None, (3, 2, 1), (2, 0, 1, 2, 1, 0), (2, 1, 2))),
         ("v5", "conv3d(x, out=8, kernel=1, stride=2)", {"weight": (8, 16, 1, 1, 1), "bias": (8,)},
          lambda x, w: ref.conv3d(x, w["weight"], w["bias"], (2, 2, 2))),
+        # Grouped, a batch of 7 x 2 = 14 depth planes: more than the 8
+        # images a grouped schedule takes (linalg's grouped op, loops).
+        ("v6", "conv3d(x, out=8, kernel=[1, 3, 3], pad=[0, 1, 1], groups=4)",
+         {"weight": (8, 4, 1, 3, 3), "bias": (8,)},
+         lambda x, w: ref.conv3d(x, w["weight"], w["bias"], pad=(0, 1, 1, 0, 1, 1), groups=4)),
     ], r)
     checker.finish()
 
